@@ -1,0 +1,49 @@
+# Thin targets: the logic lives in Python (scripts/ and src/).
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: all venv sysdeps test lint types pytest demo demo-django bench bench-edge clean
+
+all: test
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+venv: $(STAMP)
+
+# Debian packages the tests drive for real (headless browser, nginx for bench-edge).
+sysdeps:
+	@$(PYTHON) scripts/sysdeps.py chromium
+
+lint: venv
+	$(PY) -m ruff check src tests bench examples
+	$(PY) -m ruff format --check src tests bench examples
+
+types: venv
+	$(PY) -m mypy
+
+pytest: venv sysdeps
+	$(PY) -m pytest -q
+
+test: lint types pytest
+
+demo: venv
+	$(VENV)/bin/frontgate demo
+
+demo-django: venv
+	$(PY) examples/django_downloads/run.py
+
+bench: venv
+	$(PY) -m bench
+
+bench-edge: venv
+	@$(PYTHON) scripts/sysdeps.py nginx wrk
+	$(PY) -m bench.edge
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,89 @@
+"""The ``frontgate`` command line: the only code in frontgate that prints or exits.
+
+Each group of commands lives in its own module with a ``register(subparsers)`` function;
+heavy imports (the core, uvicorn, boto3) happen inside the command that needs them, so
+``frontgate sign`` starts nearly as fast as a bare ``cryptography`` import.
+
+Exit codes: 0 success, 1 a refusal (``verify``), 2 the command could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Sequence
+from typing import NoReturn, TextIO
+
+__all__ = ["CommandError", "Parser", "main"]
+
+
+class CommandError(Exception):
+    """A usage problem found after parsing: printed as one line, exit 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"frontgate: usage: {message} (see '{self.prog} --help')\n")
+        raise SystemExit(2)
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    sys.stderr.write(f"frontgate: warning: {message}\n")
+
+
+def build_parser() -> Parser:
+    from . import _aws, _edge, _sign, _verify
+
+    parser = Parser(
+        prog="frontgate",
+        description="Sign, verify and serve CloudFront private content.",
+    )
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for module in (_sign, _verify, _edge, _aws):
+        module.register(sub)
+    return parser
+
+
+def _version() -> str:
+    from frontgate import __version__
+
+    return f"frontgate {__version__}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    from frontgate.errors import FrontgateError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    run = getattr(args, "run", None)
+    if run is None:
+        parser.print_help(sys.stderr)
+        return 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        warnings.showwarning = _show_warning
+        try:
+            code = run(args)
+        except FrontgateError as exc:
+            sys.stderr.write(f"frontgate: {exc.code.value}: {exc.message}\n")
+            return 2
+        except CommandError as exc:
+            sys.stderr.write(f"frontgate: usage: {exc}\n")
+            return 2
+        except KeyboardInterrupt:
+            return 130
+        except BrokenPipeError:
+            return 0
+    return int(code or 0)

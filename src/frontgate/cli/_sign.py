@@ -1,0 +1,142 @@
+"""``frontgate sign``, ``frontgate sign-cookies`` and ``frontgate keygen``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from ._common import add_signing_options, expiry_from_args, signer_from_args
+
+__all__ = ["register"]
+
+
+def register(sub: Any) -> None:
+    """Add sign, sign-cookies and keygen."""
+    sign = sub.add_parser(
+        "sign",
+        help="print a signed URL",
+        description="Sign a CloudFront URL (flags as in 'aws cloudfront sign').",
+    )
+    sign.add_argument("--url", required=True, help="the URL to sign")
+    sign.add_argument(
+        "--policy-resource",
+        metavar="RESOURCE",
+        help="custom-policy resource pattern (may use * and ?)",
+    )
+    add_signing_options(sign)
+    sign.set_defaults(run=run_sign)
+
+    cookies = sub.add_parser(
+        "sign-cookies",
+        help="print signed cookies",
+        description="Sign CloudFront cookies; prints a JSON object {name: value}.",
+    )
+    cookies.add_argument(
+        "--resource",
+        required=True,
+        help="the URL or pattern the cookies open (e.g. https://d.example/videos/*)",
+    )
+    add_signing_options(cookies)
+    cookies.add_argument(
+        "--set-cookie", action="store_true", help="print Set-Cookie header values, one a line"
+    )
+    cookies.add_argument("--domain", help="Domain attribute (with --set-cookie)")
+    cookies.add_argument("--path", default="/", help="Path attribute (with --set-cookie)")
+    cookies.add_argument(
+        "--insecure", action="store_true", help="leave out Secure (a plain-http local edge)"
+    )
+    cookies.set_defaults(run=run_sign_cookies)
+
+    keygen = sub.add_parser(
+        "keygen",
+        help="make a key pair for CloudFront",
+        description="Write a new private key (mode 0600) and its public key PEM.",
+    )
+    keygen.add_argument("--type", choices=("rsa", "ecdsa"), default="rsa")
+    keygen.add_argument("--private-out", required=True, metavar="PATH")
+    keygen.add_argument("--public-out", required=True, metavar="PATH")
+    keygen.add_argument(
+        "--passphrase-env",
+        metavar="NAME",
+        help="encrypt the private key with the passphrase in this variable",
+    )
+    keygen.add_argument("--force", action="store_true", help="overwrite existing files")
+    keygen.set_defaults(run=run_keygen)
+
+
+def run_sign(args: argparse.Namespace) -> int:
+    signer = signer_from_args(args)
+    url = signer.sign_url(
+        args.url,
+        **expiry_from_args(args),
+        not_before=args.date_greater_than,
+        ip_address=args.ip_address,
+        resource=args.policy_resource,
+        allow_any_resource=args.allow_any_resource,
+        now=args.now,
+    )
+    sys.stdout.write(url + "\n")
+    return 0
+
+
+def run_sign_cookies(args: argparse.Namespace) -> int:
+    signer = signer_from_args(args)
+    cookies = signer.sign_cookies(
+        args.resource,
+        **expiry_from_args(args),
+        not_before=args.date_greater_than,
+        ip_address=args.ip_address,
+        allow_any_resource=args.allow_any_resource,
+        now=args.now,
+    )
+    if args.set_cookie:
+        from frontgate.signer import cookie_headers
+
+        for line in cookie_headers(
+            cookies, path=args.path, domain=args.domain, secure=not args.insecure
+        ):
+            sys.stdout.write(line + "\n")
+    else:
+        sys.stdout.write(json.dumps(cookies, indent=2) + "\n")
+    return 0
+
+
+def _write(path: str, data: bytes, mode: int, force: bool) -> None:
+    from frontgate.errors import ConfigError, ErrorCode
+
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
+    try:
+        fd = os.open(path, flags, mode)
+    except FileExistsError:
+        raise ConfigError(
+            ErrorCode.CONFIG_CONFLICT, f"{path} exists; pass --force to overwrite it."
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            ErrorCode.SOURCE_UNREADABLE, f"Cannot write {path}: {exc.strerror}."
+        ) from None
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.chmod(path, mode)
+
+
+def run_keygen(args: argparse.Namespace) -> int:
+    from frontgate.keys import describe_key, generate_private_key, private_pem, public_pem
+
+    from ._common import passphrase_from_env
+
+    key = generate_private_key(args.type)
+    passphrase = passphrase_from_env(args.passphrase_env)
+    _write(args.private_out, private_pem(key, passphrase), 0o600, args.force)
+    _write(args.public_out, public_pem(key), 0o644, args.force)
+    sys.stdout.write(
+        f"Wrote a {describe_key(key)} private key to {args.private_out} (mode 0600; keep it "
+        f"secret) and its public key to {args.public_out}.\n"
+        f"Upload the public key to CloudFront, add it to a key group, and sign with its id:\n"
+        f"  frontgate aws keys upload --public-key {args.public_out} --name NAME\n"
+        f"  (or: aws cloudfront create-public-key, or the CloudFront console > Public keys)\n"
+    )
+    return 0

@@ -1,0 +1,87 @@
+"""Key sources: where a private key comes from (contract, "Key sources").
+
+``PATH``, ``file://PATH`` and ``env:NAME`` are read here; ``kms:``, ``secretsmanager:`` and
+``ssm:`` are handed to :mod:`frontgate.aws.sources` (needs ``frontgate[aws]``).
+
+>>> import os
+>>> from frontgate.keys import generate_private_key, private_pem
+>>> os.environ["FG_DOCTEST_KEY"] = private_pem(generate_private_key("ecdsa")).decode()
+>>> key, default_hash = load_signing_key("env:FG_DOCTEST_KEY")
+>>> key, default_hash
+(LocalKey(ECDSA P-256), 'SHA1')
+"""
+
+from __future__ import annotations
+
+import os
+from os import PathLike
+from pathlib import Path
+
+from ._types import HashName
+from .errors import ConfigError, ErrorCode
+from .keys import LocalKey, SigningKey, load_private_key
+
+__all__ = ["AWS_SCHEMES", "load_signing_key", "read_key_file", "source_label"]
+
+AWS_SCHEMES = ("kms", "secretsmanager", "ssm")
+
+
+def read_key_file(path: str | PathLike[str]) -> bytes:
+    """Read a key file; ``file://PATH`` is the same as ``PATH``."""
+    text = os.fspath(path)
+    if text.startswith("file://"):
+        text = text[len("file://") :]
+    try:
+        return Path(text).expanduser().read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(ErrorCode.SOURCE_UNREADABLE, f"No key file at {text}.") from None
+    except IsADirectoryError:
+        raise ConfigError(
+            ErrorCode.SOURCE_UNREADABLE, f"{text} is a directory, not a key file."
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            ErrorCode.SOURCE_UNREADABLE, f"Cannot read the key file {text}: {exc.strerror}."
+        ) from None
+
+
+def source_label(source: str) -> str:
+    """A name for a source that is safe to show (never the key itself)."""
+    if "-----BEGIN" in source:
+        return "<PEM text>"
+    return source
+
+
+def load_signing_key(
+    source: str,
+    *,
+    passphrase: str | bytes | None = None,
+    hash_algorithm: HashName | None = None,
+) -> tuple[SigningKey, HashName]:
+    """Resolve a key source to a signing key and the hash it signs with by default."""
+    if not isinstance(source, str) or not source.strip():
+        raise ConfigError(ErrorCode.CONFIG_MISSING, "The private key source is empty.")
+    if "-----BEGIN" in source:
+        return LocalKey(load_private_key(source, passphrase)), "SHA1"
+    scheme, sep, rest = source.partition(":")
+    if sep and scheme in AWS_SCHEMES:
+        try:
+            from .aws import sources as aws_sources
+        except ImportError as exc:  # pragma: no cover - depends on the installed extras
+            raise ConfigError(
+                ErrorCode.EXTRA_MISSING,
+                f"The {scheme}: key source needs boto3: pip install 'frontgate[aws]'.",
+            ) from exc
+        return aws_sources.load(scheme, rest, passphrase=passphrase, hash_algorithm=hash_algorithm)
+    if sep and scheme == "env":
+        if not rest:
+            raise ConfigError(ErrorCode.CONFIG_INVALID, "env: needs a variable name (env:NAME).")
+        value = os.environ.get(rest)
+        if value is None or not value.strip():
+            raise ConfigError(
+                ErrorCode.SOURCE_UNREADABLE,
+                f"The environment variable {rest} is not set or empty; put the private key "
+                "PEM in it.",
+            )
+        return LocalKey(load_private_key(value, passphrase)), "SHA1"
+    return LocalKey(load_private_key(read_key_file(source), passphrase)), "SHA1"

@@ -1,0 +1,130 @@
+"""Times as CloudFront reads them: whole epoch seconds (R5, R45).
+
+>>> from datetime import datetime, timezone
+>>> expiry_epoch(datetime(2026, 1, 1, 18, 0, 0, 999999, tzinfo=timezone.utc))
+1767290400
+>>> start_epoch(1767290400.2)
+1767290401
+>>> parse_when("2026-01-01T18:00:00")
+1767290400
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import UTC, datetime, timedelta
+
+from ._types import Duration, When
+from .errors import ErrorCode, InputError
+
+__all__ = [
+    "MAX_EPOCH",
+    "duration_seconds",
+    "expiry_epoch",
+    "format_epoch",
+    "parse_when",
+    "start_epoch",
+]
+
+#: R5/OP9: 2262-04-11T23:47:16Z, the 64-bit nanosecond limit, in seconds
+MAX_EPOCH = 9223372036
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _split(when: When, name: str) -> tuple[int, bool]:
+    """Return (whole seconds rounded down, whether a fraction was dropped)."""
+    if isinstance(when, bool) or not isinstance(when, datetime | int | float):
+        raise InputError(
+            ErrorCode.TIME_INVALID,
+            f"{name} must be an aware datetime or epoch seconds, not {type(when).__name__}.",
+        )
+    if isinstance(when, datetime):
+        if when.tzinfo is None or when.utcoffset() is None:
+            raise InputError(
+                ErrorCode.TIME_INVALID,
+                f"{name} is a naive datetime; give it a time zone, e.g. "
+                "datetime.now(timezone.utc) (R45: local and UTC times are easy to mix up).",
+            )
+        delta = when - _EPOCH
+        whole = delta.days * 86400 + delta.seconds
+        return whole, delta.microseconds != 0
+    if isinstance(when, float):
+        if not math.isfinite(when):
+            raise InputError(ErrorCode.TIME_INVALID, f"{name} must be a finite number.")
+        whole = math.floor(when)
+        return whole, whole != when
+    return when, False
+
+
+def _check_range(value: int, name: str) -> int:
+    if value < 0:
+        raise InputError(ErrorCode.TIME_INVALID, f"{name} is before 1970 ({value}).")
+    if value > MAX_EPOCH:
+        hint = (
+            " It looks like milliseconds: divide by 1000."
+            if value > 10**12
+            else " CloudFront accepts times up to 2262-04-11T23:47:16Z."
+        )
+        raise InputError(ErrorCode.TIME_INVALID, f"{name} is out of range ({value}).{hint}")
+    return value
+
+
+def expiry_epoch(when: When, name: str = "expires_at") -> int:
+    """Epoch seconds of an expiry, rounded down so the window never grows (R45)."""
+    whole, _ = _split(when, name)
+    return _check_range(whole, name)
+
+
+def start_epoch(when: When, name: str = "not_before") -> int:
+    """Epoch seconds of a start time, rounded up so the window never grows (R45)."""
+    whole, fraction = _split(when, name)
+    return _check_range(whole + 1 if fraction else whole, name)
+
+
+def duration_seconds(duration: Duration, name: str = "expires_in") -> float:
+    """Seconds in ``duration`` (a number or a timedelta); must be positive."""
+    if isinstance(duration, timedelta):
+        seconds = duration.total_seconds()
+    elif isinstance(duration, int | float) and not isinstance(duration, bool):
+        seconds = float(duration)
+    else:
+        raise InputError(
+            ErrorCode.TIME_INVALID,
+            f"{name} must be seconds or a timedelta, not {type(duration).__name__}.",
+        )
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise InputError(ErrorCode.TIME_INVALID, f"{name} must be positive, not {duration}.")
+    return seconds
+
+
+def parse_when(text: str, name: str = "time") -> int:
+    """Parse a CLI WHEN: integer epoch seconds or ISO 8601 (UTC unless it has an offset).
+
+    Returns epoch seconds; fractions of a second are dropped.
+    """
+    value = text.strip()
+    if _DIGITS.fullmatch(value):
+        return int(value)
+    iso = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
+    try:
+        parsed = datetime.fromisoformat(iso)
+    except ValueError:
+        raise InputError(
+            ErrorCode.TIME_INVALID,
+            f"{name} {text!r} is neither epoch seconds nor an ISO 8601 date or date-time "
+            "(e.g. 2026-01-01T18:00:00Z).",
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    whole, _ = _split(parsed, name)
+    return whole
+
+
+def format_epoch(epoch: int) -> str:
+    """``1767290400`` -> ``'2026-01-01T18:00:00Z'``."""
+    try:
+        return (_EPOCH + timedelta(seconds=epoch)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except OverflowError:
+        return f"epoch {epoch}"
