@@ -1,0 +1,790 @@
+"""Judge signed URLs and cookies as CloudFront's edge does, and say why (R25-R39).
+
+>>> from frontgate import Signer, Verifier
+>>> from frontgate.keys import generate_private_key, public_pem
+>>> key = generate_private_key("ecdsa")
+>>> signer = Signer(key, "K2JCJMDEHXQW5F")
+>>> verifier = Verifier({"K2JCJMDEHXQW5F": public_pem(key)})
+>>> url = signer.sign_url("https://d.example/a.pdf", expires_at=1767290400)
+>>> verifier.verify_url(url, now=1767290399).reason
+<Reason.OK: 'ok'>
+>>> d = verifier.verify_url(url, now=1767290400)
+>>> d.allowed, d.reason.value, d.edge_code
+(False, 'expired', 'AccessDenied')
+
+A :class:`Verifier` never raises on what a request carries: every malformed URL, cookie,
+policy or signature is a :class:`Decision` with a reason code (R38). It raises only when
+it is misused (a naive ``now``) or the environment is broken (SHA-1 refused, P3).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from functools import lru_cache
+from typing import TYPE_CHECKING, Final, Literal
+
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+from ._types import HashName, When
+from .encoding import cf_b64decode, is_cf_b64, percent_decode
+from .errors import ErrorCode, InputError
+from .keys import KeyGroup, PrivateKey, PublicKey, describe_key, verify_signature
+from .policy import (
+    COOKIE_EXPIRES,
+    COOKIE_HASH_ALGORITHM,
+    COOKIE_KEY_PAIR_ID,
+    COOKIE_POLICY,
+    COOKIE_SIGNATURE,
+    PARAM_EXPIRES,
+    PARAM_HASH_ALGORITHM,
+    PARAM_KEY_PAIR_ID,
+    PARAM_POLICY,
+    PARAM_SIGNATURE,
+    RESERVED_PARAMS,
+    Policy,
+    PolicyError,
+    ip_in_network,
+    resource_warnings,
+)
+from .times import MAX_EPOCH, format_epoch
+
+if TYPE_CHECKING:
+    from ._types import PEMData
+
+__all__ = ["Decision", "Reason", "RequestURL", "Verifier", "parse_cookie_header", "rebuild_url"]
+
+Source = Literal["url", "cookies"]
+PolicyKind = Literal["canned", "custom"]
+
+
+class Reason(StrEnum):
+    """Why a request is allowed or refused (R38), in the order the edge checks."""
+
+    OK = "ok"
+    MISSING_KEY = "missing-key"
+    UNKNOWN_KEY = "unknown-key"
+    MALFORMED_REQUEST = "malformed-request"
+    MISSING_SIGNATURE = "missing-signature"
+    UNSUPPORTED_HASH_ALGORITHM = "unsupported-hash-algorithm"
+    MALFORMED_POLICY = "malformed-policy"
+    BAD_SIGNATURE = "bad-signature"
+    RESOURCE_MISMATCH = "resource-mismatch"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not-yet-valid"
+    IP_MISMATCH = "ip-mismatch"
+    CLIENT_IP_REQUIRED = "client-ip-required"
+
+
+# R38 table: the edge code of each refusal; the rest are AccessDenied (OP17)
+_EDGE_CODES: Final = {
+    Reason.MISSING_KEY: "MissingKey",
+    Reason.UNKNOWN_KEY: "InvalidKey",
+    Reason.MALFORMED_POLICY: "MalformedPolicy",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The verdict on one request, with the facts a person needs to act on it."""
+
+    #: True when CloudFront would serve the request
+    allowed: bool
+    #: the R38 reason code
+    reason: Reason
+    #: one sentence saying why, and what to do
+    message: str
+    #: where the signature came from: the URL, the cookies, or nowhere
+    source: Source | None = None
+    #: canned or custom policy
+    policy: PolicyKind | None = None
+    key_pair_id: str | None = None
+    hash_algorithm: HashName | None = None
+    #: the request URL as CloudFront rebuilds it (R26)
+    resource: str | None = None
+    #: the custom policy's Resource pattern
+    policy_resource: str | None = None
+    expires: int | None = None
+    not_before: int | None = None
+    ip_address: str | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def edge_code(self) -> str | None:
+        """CloudFront's error code for this refusal (R41), or None when allowed."""
+        if self.allowed:
+            return None
+        return _EDGE_CODES.get(self.reason, "AccessDenied")
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON shape of ``frontgate verify --json`` (R39)."""
+        from .responses import EDGE_MESSAGES
+
+        code = self.edge_code
+        return {
+            "allowed": self.allowed,
+            "reason": self.reason.value,
+            "message": self.message,
+            "source": self.source,
+            "policy": self.policy,
+            "key_pair_id": self.key_pair_id,
+            "hash_algorithm": self.hash_algorithm,
+            "resource": self.resource,
+            "policy_resource": self.policy_resource,
+            "expires": self.expires,
+            "not_before": self.not_before,
+            "ip_address": self.ip_address,
+            "edge": None
+            if code is None
+            else {"status": 403, "code": code, "message": EDGE_MESSAGES[code]},
+            "warnings": list(self.warnings),
+        }
+
+
+# ---------------------------------------------------------------------------
+# Reading requests (R25, R26, R33)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestURL:
+    """A request URL split the way CloudFront reads it."""
+
+    #: the URL CloudFront rebuilds: reserved parameters removed (R26)
+    rebuilt: str
+    #: raw values of the reserved parameters present (R25)
+    params: dict[str, str]
+    #: a reserved parameter that occurs twice (OP6), if any
+    duplicate: str | None
+
+
+def rebuild_url(url: str) -> RequestURL | None:
+    """Split a request URL into its rebuilt form and its reserved parameters (R25, R26).
+
+    Returns None when ``url`` is not an absolute http(s) URL.
+
+    >>> r = rebuild_url("HTTPS://D.example:443/a.html?&Expires=1&x=%41")
+    >>> r.rebuilt, r.params
+    ('https://d.example/a.html?&x=%41', {'Expires': '1'})
+    """
+    if not isinstance(url, str):  # untyped callers (the CLI, frameworks) may pass anything
+        return None  # type: ignore[unreachable]
+    scheme, sep, rest = url.partition("://")
+    scheme = scheme.lower()
+    if not sep or (scheme != "https" and scheme != "http"):
+        return None
+    fragment = rest.find("#")
+    if fragment >= 0:
+        rest = rest[:fragment]
+    end = len(rest)
+    for stop in (rest.find("/"), rest.find("?")):
+        if 0 <= stop < end:
+            end = stop
+    host = rest[:end].rpartition("@")[2].lower()
+    if not host:
+        return None
+    default = ":443" if scheme == "https" else ":80"
+    if host.endswith(default):
+        host = host[: -len(default)]
+    tail = rest[end:]
+    qpos = tail.find("?")
+    path = tail if qpos < 0 else tail[:qpos]
+    base = f"{scheme}://{host}{path or '/'}"
+    params: dict[str, str] = {}
+    duplicate = None
+    if qpos < 0:
+        return RequestURL(base, params, None)
+    kept = []
+    for segment in tail[qpos + 1 :].split("&"):
+        name, _, value = segment.partition("=")
+        if name in RESERVED_PARAMS:
+            if name in params:
+                duplicate = duplicate or name
+            else:
+                params[name] = value
+        else:
+            kept.append(segment)
+    rebuilt = f"{base}?{'&'.join(kept)}" if kept else base
+    return RequestURL(rebuilt, params, duplicate)
+
+
+_COOKIE_TO_PARAM: Final = {
+    COOKIE_EXPIRES: PARAM_EXPIRES,
+    COOKIE_POLICY: PARAM_POLICY,
+    COOKIE_SIGNATURE: PARAM_SIGNATURE,
+    COOKIE_KEY_PAIR_ID: PARAM_KEY_PAIR_ID,
+    COOKIE_HASH_ALGORITHM: PARAM_HASH_ALGORITHM,
+}
+
+
+def parse_cookie_header(headers: str | Iterable[str]) -> dict[str, str]:
+    """The CloudFront cookies in ``Cookie`` header values, first occurrence of each (R33).
+
+    Values are kept raw: quotes are part of the value (OP19).
+
+    >>> parse_cookie_header("a=1; CloudFront-Key-Pair-Id=K1; CloudFront-Key-Pair-Id=K2")
+    {'CloudFront-Key-Pair-Id': 'K1'}
+    """
+    found: dict[str, str] = {}
+    for header in [headers] if isinstance(headers, str) else headers:
+        if not isinstance(header, str):  # untyped callers may pass bytes
+            continue  # type: ignore[unreachable]
+        for item in header.split(";"):
+            name, sep, value = item.strip().partition("=")
+            if sep and name in _COOKIE_TO_PARAM and name not in found:
+                found[name] = value.strip()
+    return found
+
+
+# ---------------------------------------------------------------------------
+# Messages
+
+
+def _ago(seconds: float) -> str:
+    seconds = abs(seconds)
+    if seconds < 1:
+        return "under a second"
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size:
+            count = int(seconds // size)
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    count = int(seconds)
+    return f"{count} second{'s' if count != 1 else ''}"
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_CANONICAL_EPOCH: Final = re.compile(r"0|[1-9][0-9]*")
+# SHA-1 is what CloudFront defaults to (R20), not a choice made here
+_HASH_OBJECTS: Final = {"SHA1": hashes.SHA1(), "SHA256": hashes.SHA256()}  # noqa: S303
+_PKCS1: Final = padding.PKCS1v15()
+_ECDSA: Final = {name: ec.ECDSA(algorithm) for name, algorithm in _HASH_OBJECTS.items()}
+
+
+def _now(now: When | None) -> float:
+    if now is None:
+        return time.time()
+    if isinstance(now, datetime):
+        if now.tzinfo is None:
+            raise InputError(
+                ErrorCode.TIME_INVALID, "now is a naive datetime; give it a time zone (R45)."
+            )
+        return now.timestamp()
+    if isinstance(now, int | float) and not isinstance(now, bool):
+        return float(now)
+    raise InputError(ErrorCode.TIME_INVALID, "now must be an aware datetime or epoch seconds.")
+
+
+class Verifier:
+    """Decides whether CloudFront would serve a request, for a set of trusted keys (R22).
+
+    ``keys`` maps key pair ids to public keys (PEM text or bytes, key objects, or private
+    keys whose public half is used). ``cache_size`` > 0 keeps that many verified
+    signatures, so repeated cookies or segment requests skip the public-key operation;
+    times, resource and IP are still checked on every request. One instance can serve
+    every thread.
+    """
+
+    __slots__ = ("_check", "keys")
+
+    def __init__(
+        self,
+        keys: Mapping[str, PEMData | PublicKey | PrivateKey] | KeyGroup,
+        *,
+        cache_size: int = 0,
+    ) -> None:
+        self.keys = keys if isinstance(keys, KeyGroup) else KeyGroup(keys)
+        self._check: Callable[[str, bytes, bytes, HashName], bool] = (
+            lru_cache(maxsize=cache_size)(self._check_signature)
+            if cache_size > 0
+            else self._check_signature
+        )
+
+    def __repr__(self) -> str:
+        return f"Verifier({self.keys!r})"
+
+    # -- entry points ------------------------------------------------------------------
+
+    def verify_url(
+        self, url: str, client_ip: str | None = None, now: When | None = None
+    ) -> Decision:
+        """Judge a signed URL (R38); cookies are not considered."""
+        request = rebuild_url(url)
+        if request is None:
+            return _malformed_url(url)
+        return self._judge_request(request, None, client_ip, _now(now))
+
+    def verify_cookies(
+        self,
+        url: str,
+        cookies: Mapping[str, str] | str,
+        client_ip: str | None = None,
+        now: When | None = None,
+    ) -> Decision:
+        """Judge a request for ``url`` carrying ``cookies`` (a mapping or a raw ``Cookie``
+        header value). A URL with any reserved parameter is judged as a signed URL and
+        the cookies are ignored (R29, R36)."""
+        request = rebuild_url(url)
+        if request is None:
+            return _malformed_url(url)
+        if isinstance(cookies, Mapping):
+            jar = {k: v for k, v in cookies.items() if k in _COOKIE_TO_PARAM}
+        else:
+            jar = parse_cookie_header(cookies)
+        return self._judge_request(request, jar, client_ip, _now(now))
+
+    def verify_request(
+        self,
+        url: str,
+        cookie_headers: Iterable[str] = (),
+        *,
+        client_ip: str | None = None,
+        now: When | None = None,
+    ) -> Decision:
+        """Judge a request as the edge sees it: its URL and all its ``Cookie`` headers."""
+        request = rebuild_url(url)
+        if request is None:
+            return _malformed_url(url)
+        return self._judge_request(
+            request, parse_cookie_header(cookie_headers), client_ip, _now(now)
+        )
+
+    def signed_by(self, url: str, cookies: Mapping[str, str] | str | None = None) -> str | None:
+        """Which trusted key made the signature, whatever ``Key-Pair-Id`` says (rotation aid).
+
+        Returns the key pair id, or None when no trusted key made it.
+        """
+        request = rebuild_url(url)
+        if request is None:
+            return None
+        params = request.params
+        if not params and cookies is not None:
+            jar = (
+                parse_cookie_header(cookies)
+                if isinstance(cookies, str)
+                else {k: v for k, v in cookies.items() if k in _COOKIE_TO_PARAM}
+            )
+            params = {_COOKIE_TO_PARAM[k]: v for k, v in jar.items()}
+        data = _policy_bytes(params, request.rebuilt)
+        signature = _signature_bytes(params)
+        if data is None or signature is None:
+            return None
+        for key_id, public in self.keys.items():
+            for name in ("SHA1", "SHA256"):
+                if _verify(public, signature, data, name):
+                    return key_id
+        return None
+
+    # -- the R38 steps -----------------------------------------------------------------
+
+    def _judge_request(
+        self,
+        request: RequestURL,
+        cookies: Mapping[str, str] | None,
+        client_ip: str | None,
+        now: float,
+    ) -> Decision:
+        # steps 1-3: a URL with any reserved name is a signed URL (R29); else cookies
+        if request.params or request.duplicate:
+            if request.duplicate is not None:
+                return Decision(
+                    False,
+                    Reason.MALFORMED_REQUEST,
+                    f"The URL carries {request.duplicate} more than once; sign the URL "
+                    "without CloudFront parameters (was it signed twice?) (OP6).",
+                    source="url",
+                    resource=request.rebuilt,
+                )
+            return self._judge(request.params, "url", request.rebuilt, client_ip, now)
+        if cookies:
+            params = {_COOKIE_TO_PARAM[name]: value for name, value in cookies.items()}
+            return self._judge(params, "cookies", request.rebuilt, client_ip, now)
+        return Decision(
+            False,
+            Reason.MISSING_KEY,
+            "The request carries no signed-URL parameters and no CloudFront cookies; sign "
+            "the URL, or check that the cookies' Domain and Path cover this host (R37).",
+            resource=request.rebuilt,
+        )
+
+    def _judge(
+        self,
+        params: Mapping[str, str],
+        source: Source,
+        request_url: str,
+        client_ip: str | None,
+        now: float,
+    ) -> Decision:
+        where = "URL" if source == "url" else "cookies"
+        prefix = "" if source == "url" else "CloudFront-"
+        # step 4-5: the key
+        key_pair_id = percent_decode(params.get(PARAM_KEY_PAIR_ID) or "")
+        if not key_pair_id:
+            extra = ""
+            if source == "url" and set(params) <= {PARAM_EXPIRES}:
+                extra = (
+                    " Its only CloudFront name is Expires: if that parameter belongs to your "
+                    "application, rename it, since CloudFront reserves it (R29, P10)."
+                )
+            return Decision(
+                False,
+                Reason.MISSING_KEY,
+                f"The {where} carry no {prefix}Key-Pair-Id.{extra}",
+                source=source,
+                resource=request_url,
+            )
+        public = self.keys.get(key_pair_id)
+        if public is None:
+            return Decision(
+                False,
+                Reason.UNKNOWN_KEY,
+                f"Key-Pair-Id {_short(key_pair_id)!r} is not trusted here (trusted: "
+                f"{', '.join(self.keys) or 'none'}); use the public key id, not the key group "
+                "id or an IAM access key id, and check the key group is on this behaviour "
+                "(R21).",
+                source=source,
+                key_pair_id=key_pair_id,
+                resource=request_url,
+            )
+        # step 6-7: signature present, hash known
+        signature_text = percent_decode(params.get(PARAM_SIGNATURE) or "")
+        if not signature_text:
+            return Decision(
+                False,
+                Reason.MISSING_SIGNATURE,
+                f"The {where} carry no {prefix}Signature (OP12).",
+                source=source,
+                key_pair_id=key_pair_id,
+                resource=request_url,
+            )
+        declared = percent_decode(params.get(PARAM_HASH_ALGORITHM) or "")
+        hash_name: HashName
+        if declared == "" or declared == "SHA1":
+            hash_name = "SHA1"
+        elif declared == "SHA256":
+            hash_name = "SHA256"
+        else:
+            return Decision(
+                False,
+                Reason.UNSUPPORTED_HASH_ALGORITHM,
+                f"{prefix}Hash-Algorithm is {_short(declared)!r}; CloudFront accepts exactly "
+                "SHA1 or SHA256 (R20).",
+                source=source,
+                key_pair_id=key_pair_id,
+                resource=request_url,
+            )
+        # step 8: the policy
+        policy: Policy
+        kind: PolicyKind
+        policy_text = params.get(PARAM_POLICY)
+        if policy_text is not None:
+            kind = "custom"
+            decoded = percent_decode(policy_text)
+            try:
+                data = cf_b64decode(decoded) if decoded else b""
+                if not data:
+                    raise PolicyError(ErrorCode.POLICY_INVALID, "Malformed policy: it is empty.")
+                policy = Policy.from_json(data)
+            except PolicyError as exc:
+                return self._malformed(exc.message, source, key_pair_id, hash_name, request_url)
+            except InputError:
+                return self._malformed(
+                    f"{prefix}Policy is not CloudFront base64 (R2).",
+                    source,
+                    key_pair_id,
+                    hash_name,
+                    request_url,
+                )
+        elif PARAM_EXPIRES in params:
+            kind = "canned"
+            expires_text = percent_decode(params[PARAM_EXPIRES])
+            if not _CANONICAL_EPOCH.fullmatch(expires_text) or int(expires_text) > MAX_EPOCH:
+                hint = (
+                    " It looks like milliseconds: CloudFront wants seconds."
+                    if expires_text.isdigit() and len(expires_text) >= 13
+                    else ""
+                )
+                return self._malformed(
+                    f"{prefix}Expires {_short(expires_text)!r} is not whole seconds since 1970 "
+                    f"(0 to {MAX_EPOCH}, digits only) (R5).{hint}",
+                    source,
+                    key_pair_id,
+                    hash_name,
+                    request_url,
+                )
+            policy = Policy(request_url, int(expires_text))
+            data = (
+                '{"Statement":[{"Resource":"%s","Condition":{"DateLessThan":'
+                '{"AWS:EpochTime":%d}}}]}' % (request_url, policy.expires)
+            ).encode("utf-8", "surrogatepass")
+        else:
+            return self._malformed(
+                f"The {where} carry neither {prefix}Policy nor {prefix}Expires (OP11).",
+                source,
+                key_pair_id,
+                hash_name,
+                request_url,
+            )
+        policy_resource = policy.resource if kind == "custom" else None
+
+        def decide(reason: Reason, message: str, warnings: tuple[str, ...] = ()) -> Decision:
+            return Decision(
+                reason is Reason.OK,
+                reason,
+                message,
+                source,
+                kind,
+                key_pair_id,
+                hash_name,
+                request_url,
+                policy_resource,
+                policy.expires,
+                policy.not_before,
+                policy.ip_address,
+                warnings,
+            )
+
+        # step 9: the signature
+        if not is_cf_b64(signature_text):
+            hint = (
+                " It uses the standard base64 alphabet: map + = / to - _ ~ (R1)."
+                if any(c in signature_text for c in "+/=")
+                else ""
+            )
+            return Decision(
+                False,
+                Reason.BAD_SIGNATURE,
+                f"{prefix}Signature is not CloudFront base64 (R2).{hint}",
+            )
+        signature = cf_b64decode(signature_text)
+        if not self._check(key_pair_id, signature, data, hash_name):
+            return decide(
+                Reason.BAD_SIGNATURE,
+                self._explain_bad_signature(
+                    key_pair_id, public, signature, data, hash_name, kind, request_url, policy
+                ),
+            )
+        # step 10: the conditions
+        if kind == "custom" and not policy.covers(request_url):
+            return decide(
+                Reason.RESOURCE_MISMATCH,
+                _explain_mismatch(policy.resource or "", request_url),
+            )
+        if now >= policy.expires:
+            late = now - policy.expires
+            clock = (
+                " If it was just made, check the signing server's clock (P7)." if late < 600 else ""
+            )
+            return decide(
+                Reason.EXPIRED,
+                f"The {'link' if source == 'url' else 'cookies'} expired {_ago(late)} ago "
+                f"(at {format_epoch(policy.expires)}); sign a new one.{clock}",
+            )
+        if policy.not_before is not None and now <= policy.not_before:
+            return decide(
+                Reason.NOT_YET_VALID,
+                f"The policy is valid only after {format_epoch(policy.not_before)}, "
+                f"{_ago(policy.not_before - now)} from now; let not_before lag behind the "
+                "signing time a little (R14, P7).",
+            )
+        if policy.ip_address is not None:
+            if not client_ip:
+                return decide(
+                    Reason.CLIENT_IP_REQUIRED,
+                    f"The policy admits only {policy.ip_address}; give the viewer's IP "
+                    "address to judge it (R15).",
+                )
+            inside = ip_in_network(client_ip, policy.ip_address)
+            if not inside:
+                if inside is None:
+                    why = f"the client IP {_short(client_ip)!r} is not an IP address"
+                elif ":" in client_ip and not client_ip.lower().startswith("::ffff:"):
+                    why = (
+                        f"the viewer came over IPv6 ({_short(client_ip)}), which never matches "
+                        "an IPv4 condition; turn IPv6 off on IP-restricted distributions"
+                    )
+                else:
+                    why = f"the viewer's address {_short(client_ip)} is outside it"
+                return decide(
+                    Reason.IP_MISMATCH,
+                    f"The policy admits only {policy.ip_address}, and {why} (R15, P12).",
+                )
+        warnings = tuple(resource_warnings(policy.resource)) if kind == "custom" else ()
+        return decide(
+            Reason.OK,
+            f"CloudFront would serve this: {kind} policy signed by {key_pair_id} "
+            f"({describe_key(public)}, {hash_name}), valid until "
+            f"{format_epoch(policy.expires)} ({_ago(policy.expires - now)} from now).",
+            warnings,
+        )
+
+    def _check_signature(
+        self, key_pair_id: str, signature: bytes, data: bytes, hash_name: HashName
+    ) -> bool:
+        return _verify(self.keys[key_pair_id], signature, data, hash_name)
+
+    def _malformed(
+        self,
+        message: str,
+        source: Source,
+        key_pair_id: str,
+        hash_name: HashName,
+        request_url: str,
+    ) -> Decision:
+        return Decision(
+            False,
+            Reason.MALFORMED_POLICY,
+            message,
+            source=source,
+            key_pair_id=key_pair_id,
+            hash_algorithm=hash_name,
+            resource=request_url,
+        )
+
+    def _explain_bad_signature(
+        self,
+        key_pair_id: str,
+        public: PublicKey,
+        signature: bytes,
+        data: bytes,
+        hash_name: HashName,
+        kind: PolicyKind,
+        request_url: str,
+        policy: Policy,
+    ) -> str:
+        # Only refusals pay for these extra checks; each names a common real mistake.
+        other: HashName = "SHA256" if hash_name == "SHA1" else "SHA1"
+        if _verify(public, signature, data, other):
+            declared = (
+                "declares no Hash-Algorithm (SHA1)" if hash_name == "SHA1" else "declares SHA256"
+            )
+            return (
+                f"The signature was made with {other}, but the request {declared}; "
+                f"{'add Hash-Algorithm=SHA256' if other == 'SHA256' else 'drop Hash-Algorithm'} "
+                "(R20)."
+            )
+        for other_id, other_key in self.keys.items():
+            if other_id != key_pair_id and _verify(other_key, signature, data, hash_name):
+                return (
+                    f"The signature was made with key {other_id}, not {key_pair_id} named in "
+                    "Key-Pair-Id; send the id of the key that signed (R21)."
+                )
+        if isinstance(public, ec.EllipticCurvePublicKey) and len(signature) == 64:
+            return (
+                "The signature is 64 raw bytes (r||s, IEEE P1363); CloudFront expects a DER "
+                "ECDSA signature, as openssl and the AWS SDKs make (R19, OP15)."
+            )
+        if isinstance(public, rsa.RSAPublicKey) and len(signature) != public.key_size // 8:
+            return (
+                f"The signature has {len(signature)} bytes, but an RSA-{public.key_size} "
+                "signature has 256: it was cut or altered in transit (R18)."
+            )
+        if kind == "canned":
+            for variant, what in _url_variants(request_url):
+                candidate = Policy(variant, policy.expires).to_bytes()
+                if _verify(public, signature, candidate, hash_name):
+                    return (
+                        f"The signature is for {variant}, but the request is for {request_url} "
+                        f"({what}); a canned policy covers one exact URL (R4, R27)."
+                    )
+            return (
+                "The signature does not match this key and the canned policy for "
+                f"{request_url}; the usual cause is a URL changed after signing (scheme, "
+                "host, query string, encoding) or the wrong private key (R4, R27)."
+            )
+        return (
+            "The signature does not match this key and policy: the policy was edited after "
+            "signing, or another private key signed it (R10)."
+        )
+
+
+def _verify(public: PublicKey, signature: bytes, data: bytes, hash_name: str) -> bool:
+    try:
+        if isinstance(public, rsa.RSAPublicKey):
+            public.verify(signature, data, _PKCS1, _HASH_OBJECTS[hash_name])
+        else:
+            public.verify(signature, data, _ECDSA[hash_name])
+    except InvalidSignature:
+        return False
+    except UnsupportedAlgorithm:
+        # SHA-1 switched off in this environment (P3): an error, never a refusal
+        return verify_signature(
+            public, signature, data, "SHA1" if hash_name == "SHA1" else "SHA256"
+        )
+    return True
+
+
+def _url_variants(url: str) -> list[tuple[str, str]]:
+    variants = []
+    if url.startswith("https://"):
+        variants.append(("http://" + url[8:], "signed for http, requested over https"))
+    elif url.startswith("http://"):
+        variants.append(("https://" + url[7:], "signed for https, requested over http"))
+    if "?" in url:
+        variants.append((url.split("?", 1)[0], "a query string was added after signing"))
+    return variants
+
+
+def _explain_mismatch(pattern: str, request_url: str) -> str:
+    from .policy import _S3_HOST, _sections, _split_request, _wildcard
+
+    sections = _sections(pattern)
+    if sections is None:
+        return (
+            f"The policy's Resource {pattern!r} starts with neither a protocol nor *, so it "
+            "matches nothing (R11)."
+        )
+    protocol, domain, path, query = sections
+    scheme, host, req_path, req_query = _split_request(request_url)
+    if not _wildcard(protocol.lower(), True).fullmatch(scheme.lower()):
+        what = f"it was signed for {protocol}://, the request came over {scheme}://"
+    elif not _wildcard(domain.lower(), True).fullmatch(host.lower()):
+        what = f"it was signed for host {domain}, the request is for {host}"
+        if _S3_HOST.search(domain.lower().split(":")[0]):
+            what += " (sign the CloudFront or alternate domain, not the S3 endpoint)"
+    elif not _wildcard(path, False).fullmatch(req_path):
+        what = f"the path {req_path} is outside {path}"
+    else:
+        what = (
+            f"the query {req_query!r} is not admitted by {query!r}"
+            if req_query
+            else f"the pattern requires the query {query!r}"
+        )
+        if req_query and not query:
+            what += " (end the pattern with * to admit query strings)"
+    return f"The policy's Resource {pattern} does not cover {request_url}: {what} (R11)."
+
+
+def _malformed_url(url: object) -> Decision:
+    shown = _short(url) if isinstance(url, str) else type(url).__name__
+    return Decision(
+        False,
+        Reason.MALFORMED_REQUEST,
+        f"{shown!r} is not an absolute http:// or https:// URL.",
+    )
+
+
+def _policy_bytes(params: Mapping[str, str], request_url: str) -> bytes | None:
+    if PARAM_POLICY in params:
+        try:
+            return cf_b64decode(percent_decode(params[PARAM_POLICY]))
+        except InputError:
+            return None
+    text = percent_decode(params.get(PARAM_EXPIRES, ""))
+    if _CANONICAL_EPOCH.fullmatch(text) and int(text) <= MAX_EPOCH:
+        return Policy(request_url, int(text)).to_json().encode("utf-8", "surrogatepass")
+    return None
+
+
+def _signature_bytes(params: Mapping[str, str]) -> bytes | None:
+    try:
+        return cf_b64decode(percent_decode(params.get(PARAM_SIGNATURE, "")))
+    except InputError:
+        return None
