@@ -468,6 +468,10 @@ class KeyGroup(Mapping[str, PublicKey]):
     def __getitem__(self, key_pair_id: str) -> PublicKey:
         return self._keys[key_pair_id]
 
+    def get(self, key_pair_id: str, default: PublicKey | None = None) -> PublicKey | None:  # type: ignore[override]
+        """The public key for an id, or ``default`` (a plain dict lookup: a hot path)."""
+        return self._keys.get(key_pair_id, default)
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._keys)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from ._types import Duration, When
 from .errors import ErrorCode, InputError
@@ -122,6 +123,7 @@ def parse_when(text: str, name: str = "time") -> int:
     return whole
 
 
+@lru_cache(maxsize=1024)
 def format_epoch(epoch: int) -> str:
     """``1767290400`` -> ``'2026-01-01T18:00:00Z'``."""
     try:

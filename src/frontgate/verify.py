@@ -22,18 +22,17 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, NamedTuple
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from ._types import HashName, When
-from .encoding import cf_b64decode, is_cf_b64, percent_decode
+from .encoding import cf_b64decode, percent_decode
 from .errors import ErrorCode, InputError
 from .keys import KeyGroup, PrivateKey, PublicKey, describe_key, verify_signature
 from .policy import (
@@ -90,9 +89,12 @@ _EDGE_CODES: Final = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """The verdict on one request, with the facts a person needs to act on it."""
+class Decision(NamedTuple):
+    """The verdict on one request, with the facts a person needs to act on it.
+
+    Immutable (a named tuple: built once per request, so it must be cheap);
+    ``bool(decision)`` is ``decision.allowed``.
+    """
 
     #: True when CloudFront would serve the request
     allowed: bool
@@ -114,6 +116,9 @@ class Decision:
     not_before: int | None = None
     ip_address: str | None = None
     warnings: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return self.allowed
 
     @property
     def edge_code(self) -> str | None:
@@ -151,8 +156,7 @@ class Decision:
 # Reading requests (R25, R26, R33)
 
 
-@dataclass(frozen=True, slots=True)
-class RequestURL:
+class RequestURL(NamedTuple):
     """A request URL split the way CloudFront reads it."""
 
     #: the URL CloudFront rebuilds: reserved parameters removed (R26)
@@ -172,35 +176,42 @@ def rebuild_url(url: str) -> RequestURL | None:
     >>> r.rebuilt, r.params
     ('https://d.example/a.html?&x=%41', {'Expires': '1'})
     """
+    split = _rebuild(url)
+    return None if split is None else RequestURL(*split)
+
+
+def _rebuild(url: str) -> tuple[str, dict[str, str], str | None] | None:
+    # The hot path of every verification: plain string operations, no regex.
     if not isinstance(url, str):  # untyped callers (the CLI, frameworks) may pass anything
         return None  # type: ignore[unreachable]
     scheme, sep, rest = url.partition("://")
-    scheme = scheme.lower()
-    if not sep or (scheme != "https" and scheme != "http"):
-        return None
-    fragment = rest.find("#")
-    if fragment >= 0:
-        rest = rest[:fragment]
-    end = len(rest)
-    for stop in (rest.find("/"), rest.find("?")):
-        if 0 <= stop < end:
-            end = stop
-    host = rest[:end].rpartition("@")[2].lower()
+    if scheme != "https" and scheme != "http":
+        scheme = scheme.lower()
+        if not sep or (scheme != "https" and scheme != "http"):
+            return None
+    if "#" in rest:
+        rest = rest[: rest.index("#")]
+    qpos = rest.find("?")
+    head = rest if qpos < 0 else rest[:qpos]
+    slash = head.find("/")
+    if slash < 0:
+        host, path = head, "/"
+    else:
+        host, path = head[:slash], head[slash:]
+    if "@" in host:
+        host = host.rpartition("@")[2]
     if not host:
         return None
-    default = ":443" if scheme == "https" else ":80"
-    if host.endswith(default):
-        host = host[: -len(default)]
-    tail = rest[end:]
-    qpos = tail.find("?")
-    path = tail if qpos < 0 else tail[:qpos]
-    base = f"{scheme}://{host}{path or '/'}"
+    host = host.lower()
+    if host[-4:] == ":443" if scheme == "https" else host[-3:] == ":80":
+        host = host.rpartition(":")[0]
+    base = f"{scheme}://{host}{path}"
     params: dict[str, str] = {}
-    duplicate = None
     if qpos < 0:
-        return RequestURL(base, params, None)
+        return base, params, None
+    duplicate = None
     kept = []
-    for segment in tail[qpos + 1 :].split("&"):
+    for segment in rest[qpos + 1 :].split("&"):
         name, _, value = segment.partition("=")
         if name in RESERVED_PARAMS:
             if name in params:
@@ -209,8 +220,7 @@ def rebuild_url(url: str) -> RequestURL | None:
                 params[name] = value
         else:
             kept.append(segment)
-    rebuilt = f"{base}?{'&'.join(kept)}" if kept else base
-    return RequestURL(rebuilt, params, duplicate)
+    return (f"{base}?{'&'.join(kept)}" if kept else base), params, duplicate
 
 
 _COOKIE_TO_PARAM: Final = {
@@ -257,6 +267,14 @@ def _ago(seconds: float) -> str:
     return f"{count} second{'s' if count != 1 else ''}"
 
 
+def _where(source: Source) -> str:
+    return "URL" if source == "url" else "cookies"
+
+
+def _prefix(source: Source) -> str:
+    return "" if source == "url" else "CloudFront-"
+
+
 def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -292,7 +310,7 @@ class Verifier:
     every thread.
     """
 
-    __slots__ = ("_check", "keys")
+    __slots__ = ("_check", "_ok_messages", "keys")
 
     def __init__(
         self,
@@ -301,6 +319,7 @@ class Verifier:
         cache_size: int = 0,
     ) -> None:
         self.keys = keys if isinstance(keys, KeyGroup) else KeyGroup(keys)
+        self._ok_messages: dict[tuple[str, str, str], str] = {}
         self._check: Callable[[str, bytes, bytes, HashName], bool] = (
             lru_cache(maxsize=cache_size)(self._check_signature)
             if cache_size > 0
@@ -316,7 +335,7 @@ class Verifier:
         self, url: str, client_ip: str | None = None, now: When | None = None
     ) -> Decision:
         """Judge a signed URL (R38); cookies are not considered."""
-        request = rebuild_url(url)
+        request = _rebuild(url)
         if request is None:
             return _malformed_url(url)
         return self._judge_request(request, None, client_ip, _now(now))
@@ -331,7 +350,7 @@ class Verifier:
         """Judge a request for ``url`` carrying ``cookies`` (a mapping or a raw ``Cookie``
         header value). A URL with any reserved parameter is judged as a signed URL and
         the cookies are ignored (R29, R36)."""
-        request = rebuild_url(url)
+        request = _rebuild(url)
         if request is None:
             return _malformed_url(url)
         if isinstance(cookies, Mapping):
@@ -349,7 +368,7 @@ class Verifier:
         now: When | None = None,
     ) -> Decision:
         """Judge a request as the edge sees it: its URL and all its ``Cookie`` headers."""
-        request = rebuild_url(url)
+        request = _rebuild(url)
         if request is None:
             return _malformed_url(url)
         return self._judge_request(
@@ -386,32 +405,33 @@ class Verifier:
 
     def _judge_request(
         self,
-        request: RequestURL,
+        request: tuple[str, dict[str, str], str | None],
         cookies: Mapping[str, str] | None,
         client_ip: str | None,
         now: float,
     ) -> Decision:
+        rebuilt, params, duplicate = request
         # steps 1-3: a URL with any reserved name is a signed URL (R29); else cookies
-        if request.params or request.duplicate:
-            if request.duplicate is not None:
+        if params or duplicate:
+            if duplicate is not None:
                 return Decision(
                     False,
                     Reason.MALFORMED_REQUEST,
-                    f"The URL carries {request.duplicate} more than once; sign the URL "
+                    f"The URL carries {duplicate} more than once; sign the URL "
                     "without CloudFront parameters (was it signed twice?) (OP6).",
                     source="url",
-                    resource=request.rebuilt,
+                    resource=rebuilt,
                 )
-            return self._judge(request.params, "url", request.rebuilt, client_ip, now)
+            return self._judge(params, "url", rebuilt, client_ip, now)
         if cookies:
-            params = {_COOKIE_TO_PARAM[name]: value for name, value in cookies.items()}
-            return self._judge(params, "cookies", request.rebuilt, client_ip, now)
+            from_cookies = {_COOKIE_TO_PARAM[name]: value for name, value in cookies.items()}
+            return self._judge(from_cookies, "cookies", rebuilt, client_ip, now)
         return Decision(
             False,
             Reason.MISSING_KEY,
             "The request carries no signed-URL parameters and no CloudFront cookies; sign "
             "the URL, or check that the cookies' Domain and Path cover this host (R37).",
-            resource=request.rebuilt,
+            resource=rebuilt,
         )
 
     def _judge(
@@ -422,11 +442,12 @@ class Verifier:
         client_ip: str | None,
         now: float,
     ) -> Decision:
-        where = "URL" if source == "url" else "cookies"
-        prefix = "" if source == "url" else "CloudFront-"
         # step 4-5: the key
-        key_pair_id = percent_decode(params.get(PARAM_KEY_PAIR_ID) or "")
+        key_pair_id = params.get(PARAM_KEY_PAIR_ID) or ""
+        if "%" in key_pair_id:
+            key_pair_id = percent_decode(key_pair_id)
         if not key_pair_id:
+            where, prefix = _where(source), _prefix(source)
             extra = ""
             if source == "url" and set(params) <= {PARAM_EXPIRES}:
                 extra = (
@@ -454,8 +475,11 @@ class Verifier:
                 resource=request_url,
             )
         # step 6-7: signature present, hash known
-        signature_text = percent_decode(params.get(PARAM_SIGNATURE) or "")
+        signature_text = params.get(PARAM_SIGNATURE) or ""
+        if "%" in signature_text:
+            signature_text = percent_decode(signature_text)
         if not signature_text:
+            where, prefix = _where(source), _prefix(source)
             return Decision(
                 False,
                 Reason.MISSING_SIGNATURE,
@@ -464,7 +488,9 @@ class Verifier:
                 key_pair_id=key_pair_id,
                 resource=request_url,
             )
-        declared = percent_decode(params.get(PARAM_HASH_ALGORITHM) or "")
+        declared = params.get(PARAM_HASH_ALGORITHM) or ""
+        if "%" in declared:
+            declared = percent_decode(declared)
         hash_name: HashName
         if declared == "" or declared == "SHA1":
             hash_name = "SHA1"
@@ -474,21 +500,21 @@ class Verifier:
             return Decision(
                 False,
                 Reason.UNSUPPORTED_HASH_ALGORITHM,
-                f"{prefix}Hash-Algorithm is {_short(declared)!r}; CloudFront accepts exactly "
+                f"{_prefix(source)}Hash-Algorithm is {_short(declared)!r}; CloudFront accepts "
+                "exactly "
                 "SHA1 or SHA256 (R20).",
                 source=source,
                 key_pair_id=key_pair_id,
                 resource=request_url,
             )
-        # step 8: the policy
-        policy: Policy
+        # step 8: the policy; a canned one is just its expiry (R3, R4)
+        policy: Policy | int
         kind: PolicyKind
         policy_text = params.get(PARAM_POLICY)
         if policy_text is not None:
             kind = "custom"
-            decoded = percent_decode(policy_text)
             try:
-                data = cf_b64decode(decoded) if decoded else b""
+                data = cf_b64decode(percent_decode(policy_text)) if policy_text else b""
                 if not data:
                     raise PolicyError(ErrorCode.POLICY_INVALID, "Malformed policy: it is empty.")
                 policy = Policy.from_json(data)
@@ -496,134 +522,88 @@ class Verifier:
                 return self._malformed(exc.message, source, key_pair_id, hash_name, request_url)
             except InputError:
                 return self._malformed(
-                    f"{prefix}Policy is not CloudFront base64 (R2).",
-                    source,
-                    key_pair_id,
-                    hash_name,
-                    request_url,
-                )
+                    f"{_prefix(source)}Policy is not CloudFront base64 (R2).",
+                    source, key_pair_id, hash_name, request_url,
+                )  # fmt: skip
         elif PARAM_EXPIRES in params:
             kind = "canned"
-            expires_text = percent_decode(params[PARAM_EXPIRES])
-            if not _CANONICAL_EPOCH.fullmatch(expires_text) or int(expires_text) > MAX_EPOCH:
+            expires_text = params[PARAM_EXPIRES]
+            if "%" in expires_text:
+                expires_text = percent_decode(expires_text)
+            # R5: canonical decimal digits only, at most MAX_EPOCH
+            if (
+                not (expires_text.isascii() and expires_text.isdigit())
+                or (expires_text[0] == "0" and expires_text != "0")
+                or int(expires_text) > MAX_EPOCH
+            ):
                 hint = (
                     " It looks like milliseconds: CloudFront wants seconds."
                     if expires_text.isdigit() and len(expires_text) >= 13
                     else ""
                 )
                 return self._malformed(
-                    f"{prefix}Expires {_short(expires_text)!r} is not whole seconds since 1970 "
-                    f"(0 to {MAX_EPOCH}, digits only) (R5).{hint}",
-                    source,
-                    key_pair_id,
-                    hash_name,
-                    request_url,
-                )
-            policy = Policy(request_url, int(expires_text))
+                    f"{_prefix(source)}Expires {_short(expires_text)!r} is not whole seconds "
+                    f"since 1970 (0 to {MAX_EPOCH}, digits only) (R5).{hint}",
+                    source, key_pair_id, hash_name, request_url,
+                )  # fmt: skip
+            policy = int(expires_text)
             data = (
                 '{"Statement":[{"Resource":"%s","Condition":{"DateLessThan":'
-                '{"AWS:EpochTime":%d}}}]}' % (request_url, policy.expires)
+                '{"AWS:EpochTime":%d}}}]}' % (request_url, policy)
             ).encode("utf-8", "surrogatepass")
         else:
+            where, prefix = _where(source), _prefix(source)
             return self._malformed(
                 f"The {where} carry neither {prefix}Policy nor {prefix}Expires (OP11).",
-                source,
-                key_pair_id,
-                hash_name,
-                request_url,
-            )
-        policy_resource = policy.resource if kind == "custom" else None
-
-        def decide(reason: Reason, message: str, warnings: tuple[str, ...] = ()) -> Decision:
-            return Decision(
-                reason is Reason.OK,
-                reason,
-                message,
-                source,
-                kind,
-                key_pair_id,
-                hash_name,
-                request_url,
-                policy_resource,
-                policy.expires,
-                policy.not_before,
-                policy.ip_address,
-                warnings,
-            )
-
-        # step 9: the signature
-        if not is_cf_b64(signature_text):
+                source, key_pair_id, hash_name, request_url,
+            )  # fmt: skip
+        # step 9: the signature (R18-R20)
+        try:
+            signature = cf_b64decode(signature_text)
+        except InputError:
             hint = (
                 " It uses the standard base64 alphabet: map + = / to - _ ~ (R1)."
                 if any(c in signature_text for c in "+/=")
                 else ""
             )
-            return Decision(
-                False,
+            return _decide(
                 Reason.BAD_SIGNATURE,
-                f"{prefix}Signature is not CloudFront base64 (R2).{hint}",
-            )
-        signature = cf_b64decode(signature_text)
+                f"{_prefix(source)}Signature is not CloudFront base64 (R2).{hint}",
+                source, kind, key_pair_id, hash_name, request_url, policy,
+            )  # fmt: skip
         if not self._check(key_pair_id, signature, data, hash_name):
-            return decide(
+            return _decide(
                 Reason.BAD_SIGNATURE,
                 self._explain_bad_signature(
-                    key_pair_id, public, signature, data, hash_name, kind, request_url, policy
+                    key_pair_id, public, signature, data, hash_name, request_url, policy
                 ),
+                source, kind, key_pair_id, hash_name, request_url, policy,
+            )  # fmt: skip
+        # step 10: the conditions (OP16 order)
+        if isinstance(policy, int):
+            refusal = _expired(policy, source, now)
+            expires = policy
+            warnings: tuple[str, ...] = ()
+        else:
+            refusal = _conditions(policy, source, request_url, client_ip, now)
+            expires = policy.expires
+            warnings = tuple(resource_warnings(policy.resource))
+        if refusal is not None:
+            return _decide(
+                refusal[0], refusal[1], source, kind, key_pair_id, hash_name, request_url, policy
             )
-        # step 10: the conditions
-        if kind == "custom" and not policy.covers(request_url):
-            return decide(
-                Reason.RESOURCE_MISMATCH,
-                _explain_mismatch(policy.resource or "", request_url),
+        ok = self._ok_messages.get((kind, key_pair_id, hash_name))
+        if ok is None:
+            ok = (
+                f"CloudFront would serve this: {kind} policy signed by {key_pair_id} "
+                f"({describe_key(public)}, {hash_name}), valid until "
             )
-        if now >= policy.expires:
-            late = now - policy.expires
-            clock = (
-                " If it was just made, check the signing server's clock (P7)." if late < 600 else ""
-            )
-            return decide(
-                Reason.EXPIRED,
-                f"The {'link' if source == 'url' else 'cookies'} expired {_ago(late)} ago "
-                f"(at {format_epoch(policy.expires)}); sign a new one.{clock}",
-            )
-        if policy.not_before is not None and now <= policy.not_before:
-            return decide(
-                Reason.NOT_YET_VALID,
-                f"The policy is valid only after {format_epoch(policy.not_before)}, "
-                f"{_ago(policy.not_before - now)} from now; let not_before lag behind the "
-                "signing time a little (R14, P7).",
-            )
-        if policy.ip_address is not None:
-            if not client_ip:
-                return decide(
-                    Reason.CLIENT_IP_REQUIRED,
-                    f"The policy admits only {policy.ip_address}; give the viewer's IP "
-                    "address to judge it (R15).",
-                )
-            inside = ip_in_network(client_ip, policy.ip_address)
-            if not inside:
-                if inside is None:
-                    why = f"the client IP {_short(client_ip)!r} is not an IP address"
-                elif ":" in client_ip and not client_ip.lower().startswith("::ffff:"):
-                    why = (
-                        f"the viewer came over IPv6 ({_short(client_ip)}), which never matches "
-                        "an IPv4 condition; turn IPv6 off on IP-restricted distributions"
-                    )
-                else:
-                    why = f"the viewer's address {_short(client_ip)} is outside it"
-                return decide(
-                    Reason.IP_MISMATCH,
-                    f"The policy admits only {policy.ip_address}, and {why} (R15, P12).",
-                )
-        warnings = tuple(resource_warnings(policy.resource)) if kind == "custom" else ()
-        return decide(
+            self._ok_messages[(kind, key_pair_id, hash_name)] = ok
+        return _decide(
             Reason.OK,
-            f"CloudFront would serve this: {kind} policy signed by {key_pair_id} "
-            f"({describe_key(public)}, {hash_name}), valid until "
-            f"{format_epoch(policy.expires)} ({_ago(policy.expires - now)} from now).",
-            warnings,
-        )
+            f"{ok}{format_epoch(expires)}.",
+            source, kind, key_pair_id, hash_name, request_url, policy, warnings,
+        )  # fmt: skip
 
     def _check_signature(
         self, key_pair_id: str, signature: bytes, data: bytes, hash_name: HashName
@@ -655,9 +635,8 @@ class Verifier:
         signature: bytes,
         data: bytes,
         hash_name: HashName,
-        kind: PolicyKind,
         request_url: str,
-        policy: Policy,
+        policy: Policy | int,
     ) -> str:
         # Only refusals pay for these extra checks; each names a common real mistake.
         other: HashName = "SHA256" if hash_name == "SHA1" else "SHA1"
@@ -686,9 +665,9 @@ class Verifier:
                 f"The signature has {len(signature)} bytes, but an RSA-{public.key_size} "
                 "signature has 256: it was cut or altered in transit (R18)."
             )
-        if kind == "canned":
+        if isinstance(policy, int):
             for variant, what in _url_variants(request_url):
-                candidate = Policy(variant, policy.expires).to_bytes()
+                candidate = Policy(variant, policy).to_bytes()
                 if _verify(public, signature, candidate, hash_name):
                     return (
                         f"The signature is for {variant}, but the request is for {request_url} "
@@ -703,6 +682,91 @@ class Verifier:
             "The signature does not match this key and policy: the policy was edited after "
             "signing, or another private key signed it (R10)."
         )
+
+
+def _decide(
+    reason: Reason,
+    message: str,
+    source: Source,
+    kind: PolicyKind,
+    key_pair_id: str,
+    hash_name: HashName,
+    request_url: str,
+    policy: Policy | int,
+    warnings: tuple[str, ...] = (),
+) -> Decision:
+    # a canned policy travels as its expiry alone: no Policy object on the hot path
+    if isinstance(policy, int):
+        return Decision(
+            reason is Reason.OK, reason, message, source, kind, key_pair_id, hash_name,
+            request_url, None, policy, None, None, warnings,
+        )  # fmt: skip
+    return Decision(
+        reason is Reason.OK, reason, message, source, kind, key_pair_id, hash_name,
+        request_url, policy.resource, policy.expires, policy.not_before, policy.ip_address,
+        warnings,
+    )  # fmt: skip
+
+
+def _expired(expires: int, source: Source, now: float) -> tuple[Reason, str] | None:
+    if now < expires:
+        return None
+    late = now - expires
+    clock = " If it was just made, check the signing server's clock (P7)." if late < 600 else ""
+    what = "link" if source == "url" else "cookies"
+    return (
+        Reason.EXPIRED,
+        f"The {what} expired {_ago(late)} ago (at {format_epoch(expires)}); sign a new one.{clock}",
+    )
+
+
+def _conditions(
+    policy: Policy,
+    source: Source,
+    request_url: str,
+    client_ip: str | None,
+    now: float,
+) -> tuple[Reason, str] | None:
+    """Step 10 of R38 for a custom policy: resource, expiry, start, IP (OP16)."""
+    if not policy.covers(request_url):
+        return Reason.RESOURCE_MISMATCH, _explain_mismatch(policy.resource or "", request_url)
+    if now >= policy.expires:
+        late = now - policy.expires
+        clock = " If it was just made, check the signing server's clock (P7)." if late < 600 else ""
+        what = "link" if source == "url" else "cookies"
+        return (
+            Reason.EXPIRED,
+            f"The {what} expired {_ago(late)} ago (at {format_epoch(policy.expires)}); "
+            f"sign a new one.{clock}",
+        )
+    if policy.not_before is not None and now <= policy.not_before:
+        return (
+            Reason.NOT_YET_VALID,
+            f"The policy is valid only after {format_epoch(policy.not_before)}, "
+            f"{_ago(policy.not_before - now)} from now; let not_before lag behind the signing "
+            "time a little (R14, P7).",
+        )
+    if policy.ip_address is None:
+        return None
+    if not client_ip:
+        return (
+            Reason.CLIENT_IP_REQUIRED,
+            f"The policy admits only {policy.ip_address}; give the viewer's IP address to "
+            "judge it (R15).",
+        )
+    inside = ip_in_network(client_ip, policy.ip_address)
+    if inside:
+        return None
+    if inside is None:
+        why = f"the client IP {_short(client_ip)!r} is not an IP address"
+    elif ":" in client_ip and not client_ip.lower().startswith("::ffff:"):
+        why = (
+            f"the viewer came over IPv6 ({_short(client_ip)}), which never matches an IPv4 "
+            "condition; turn IPv6 off on IP-restricted distributions"
+        )
+    else:
+        why = f"the viewer's address {_short(client_ip)} is outside it"
+    return Reason.IP_MISMATCH, f"The policy admits only {policy.ip_address}, and {why} (R15, P12)."
 
 
 def _verify(public: PublicKey, signature: bytes, data: bytes, hash_name: str) -> bool:
