@@ -20,9 +20,11 @@ venv: $(STAMP)
 sysdeps:
 	@$(PYTHON) scripts/sysdeps.py chromium
 
+LINT_PATHS := $(wildcard src tests bench examples scripts)
+
 lint: venv
-	$(PY) -m ruff check src tests bench examples
-	$(PY) -m ruff format --check src tests bench examples
+	$(PY) -m ruff check $(LINT_PATHS)
+	$(PY) -m ruff format --check $(LINT_PATHS)
 
 types: venv
 	$(PY) -m mypy
