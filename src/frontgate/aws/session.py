@@ -138,6 +138,12 @@ class AwsSession:
                 self._session = boto3.Session(profile_name=self._profile)
         return self._session
 
+    def temporary_credentials(self) -> bool:
+        """The credentials in use carry a session token (they expire)."""
+        with aws_errors("reading the AWS credentials"):
+            credentials = self._boto_session().get_credentials()
+        return bool(credentials is not None and credentials.token)
+
     def client(self, service: str) -> Any:
         """The (cached) boto3 client for ``service``."""
         with self._lock:
