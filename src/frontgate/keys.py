@@ -102,7 +102,7 @@ def repair_pem(data: PEMData) -> bytes:
             raise KeyLoadError(
                 ErrorCode.KEY_UNREADABLE,
                 "The key is not PEM text (it has non-ASCII bytes); give the PEM file, the "
-                "one that starts with -----BEGIN.",
+                "one whose first line is BEGIN ... PRIVATE KEY.",
             ) from None
     elif isinstance(data, str):
         text = data
@@ -173,9 +173,15 @@ def load_private_key(data: PEMData, passphrase: str | bytes | None = None) -> Pr
     pem = repair_pem(data)
     labels = _labels(pem)
     if not labels:
+        if b"-----BEGIN " in pem:
+            raise KeyLoadError(
+                ErrorCode.KEY_UNREADABLE,
+                "The PEM is truncated (a BEGIN line without its matching END line); copy "
+                "the whole key file again, from its BEGIN line to its END line.",
+            )
         raise KeyLoadError(
             ErrorCode.KEY_UNREADABLE,
-            "No PEM key found (no -----BEGIN ... PRIVATE KEY----- line); give the private "
+            "No PEM key found (no BEGIN ... PRIVATE KEY line); give the private "
             "key file as written by openssl or frontgate keygen.",
         )
     if not any(label.endswith("PRIVATE KEY") for label in labels):
@@ -183,7 +189,7 @@ def load_private_key(data: PEMData, passphrase: str | bytes | None = None) -> Pr
             raise KeyLoadError(
                 ErrorCode.KEY_IS_CERTIFICATE,
                 "This is a certificate, not a private key; give the private key PEM "
-                "(-----BEGIN PRIVATE KEY-----).",
+                "(a BEGIN PRIVATE KEY block).",
             )
         if any(label.endswith("PUBLIC KEY") for label in labels):
             raise KeyLoadError(
@@ -234,7 +240,7 @@ def load_private_key(data: PEMData, passphrase: str | bytes | None = None) -> Pr
         raise KeyLoadError(
             ErrorCode.KEY_UNREADABLE,
             "The private key PEM could not be decoded (truncated, or its lines were "
-            "mangled); copy the whole file again, -----BEGIN to -----END.",
+            "mangled); copy the whole file again, from its BEGIN line to its END line.",
         ) from None
     _check_type(key, "private key")
     assert isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey)
@@ -264,7 +270,7 @@ def load_public_key(data: PEMData | PublicKey | PrivateKey) -> PublicKey:
         else:
             raise KeyLoadError(
                 ErrorCode.KEY_UNREADABLE,
-                "No PEM public key found (no -----BEGIN PUBLIC KEY----- line).",
+                "No PEM public key found (no BEGIN PUBLIC KEY line).",
             )
     except KeyLoadError:
         raise
@@ -276,8 +282,8 @@ def load_public_key(data: PEMData | PublicKey | PrivateKey) -> PublicKey:
     except ValueError:
         raise KeyLoadError(
             ErrorCode.KEY_UNREADABLE,
-            "The public key PEM could not be decoded; copy the whole -----BEGIN PUBLIC "
-            "KEY----- block again.",
+            "The public key PEM could not be decoded; copy the whole BEGIN PUBLIC KEY "
+            "block again, from its BEGIN line to its END line.",
         ) from None
     _check_type(key, "public key")
     assert isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey)
