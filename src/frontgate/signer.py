@@ -451,7 +451,8 @@ def cookie_headers(
             )
         if any(c in domain for c in ";, \t\r\n*"):
             raise InputError(ErrorCode.CONFIG_INVALID, f"Invalid cookie domain {domain!r}.")
-    if not path.startswith("/") or any(c in path for c in ";\r\n"):
+    # P9: AWS's example Path=/images/* only matches paths that literally contain "*"
+    if not path.startswith("/") or any(c in path for c in ";*\r\n"):
         raise InputError(
             ErrorCode.CONFIG_INVALID,
             f"Cookie path {path!r} must start with / and is a plain prefix, no wildcards (R34).",
