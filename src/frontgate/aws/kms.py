@@ -73,7 +73,8 @@ class KmsKey:
         self._client = session.kms
         with aws_errors(f"reading the KMS key {key_id}", code=ErrorCode.KMS_FAILED):
             answer = self._client.get_public_key(KeyId=key_id)
-        spec = str(answer.get("KeySpec", ""))
+        # KeySpec replaced CustomerMasterKeySpec; some endpoints send only the older name
+        spec = str(answer.get("KeySpec", answer.get("CustomerMasterKeySpec", "")))
         if answer.get("KeyUsage") != "SIGN_VERIFY":
             raise ConfigError(
                 ErrorCode.CONFIG_INVALID,

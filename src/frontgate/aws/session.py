@@ -97,7 +97,8 @@ class AwsSession:
 
     boto3 clients are safe to share between threads; this object is too.
     ``read_only=True`` (``--dry-run``) makes every client refuse any operation that is not
-    a Get/List/Head/Describe before it leaves the process.
+    a Get/List/Head/Describe before it leaves the process. ``clients`` supplies ready-made
+    clients by service name (used as given, without that guard).
     """
 
     def __init__(
@@ -108,6 +109,7 @@ class AwsSession:
         profile: str | None = None,
         read_only: bool = False,
         max_pool_connections: int = 10,
+        clients: dict[str, Any] | None = None,
     ) -> None:
         self.endpoint_url = endpoint_url
         self.read_only = read_only
@@ -118,7 +120,7 @@ class AwsSession:
             retries={"mode": "standard", "max_attempts": 3},
         )
         self._session: boto3.Session | None = None
-        self._clients: dict[str, Any] = {}
+        self._clients: dict[str, Any] = dict(clients or {})
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
