@@ -213,7 +213,7 @@ class PolicyStubs:
         self.stubber.add_response(
             "list_origin_request_policies",
             {"OriginRequestPolicyList": {"MaxItems": 100, "Quantity": 0}},
-            {"Type": "custom", "Marker": ""},
+            {"Type": "custom"},
         )
         self.stubber.add_response(
             "create_origin_request_policy",
@@ -229,7 +229,7 @@ class PolicyStubs:
         self.stubber.add_response(
             "list_cache_policies",
             {"CachePolicyList": {"MaxItems": 100, "Quantity": 0}},
-            {"Type": "custom", "Marker": ""},
+            {"Type": "custom"},
         )
         self.stubber.add_response(
             "create_cache_policy",
@@ -264,7 +264,7 @@ class PolicyStubs:
                     ],
                 }
             },
-            {"Type": "custom", "Marker": ""},
+            {"Type": "custom"},
         )
         self.stubber.add_response(
             "list_cache_policies",
@@ -284,7 +284,7 @@ class PolicyStubs:
                     ],
                 }
             },
-            {"Type": "custom", "Marker": ""},
+            {"Type": "custom"},
         )
 
     def update_key_group(

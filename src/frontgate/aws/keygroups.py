@@ -27,6 +27,7 @@ from frontgate.keys import (
 )
 
 from .session import AwsSession, aws_errors, error_code
+from .session import marker_arg as _marker
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudfront.type_defs import (
@@ -75,7 +76,7 @@ def _public_keys(aws: AwsSession) -> Iterator[PublicKeySummaryTypeDef]:
     marker = ""
     while True:
         with aws_errors("listing CloudFront public keys"):
-            page = aws.cloudfront.list_public_keys(Marker=marker)["PublicKeyList"]
+            page = aws.cloudfront.list_public_keys(**_marker(marker))["PublicKeyList"]
         yield from page.get("Items") or []
         marker = page.get("NextMarker") or ""
         if not marker:
@@ -86,7 +87,7 @@ def _key_groups(aws: AwsSession) -> Iterator[KeyGroupSummaryTypeDef]:
     marker = ""
     while True:
         with aws_errors("listing CloudFront key groups"):
-            page = aws.cloudfront.list_key_groups(Marker=marker)["KeyGroupList"]
+            page = aws.cloudfront.list_key_groups(**_marker(marker))["KeyGroupList"]
         yield from page.get("Items") or []
         marker = page.get("NextMarker") or ""
         if not marker:

@@ -36,7 +36,14 @@ if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_ssm import SSMClient
 
-__all__ = ["READ_ONLY_PREFIXES", "AwsSession", "aws_errors", "error_code", "region_from_arn"]
+__all__ = [
+    "READ_ONLY_PREFIXES",
+    "AwsSession",
+    "aws_errors",
+    "error_code",
+    "marker_arg",
+    "region_from_arn",
+]
 
 #: operations a dry run may call: they read and never change anything
 READ_ONLY_PREFIXES: Final = ("Get", "List", "Head", "Describe")
@@ -52,6 +59,12 @@ def region_from_arn(resource: str) -> str | None:
     if len(parts) >= 6 and parts[0] == "arn" and parts[3]:
         return parts[3]
     return None
+
+
+def marker_arg(marker: str) -> dict[str, str]:
+    """``{"Marker": marker}`` for a next page, ``{}`` for the first (an empty Marker is
+    refused by some endpoints)."""
+    return {"Marker": marker} if marker else {}
 
 
 def error_code(exc: ClientError) -> str:

@@ -33,6 +33,7 @@ from .keygroups import (
     upload_public_key,
 )
 from .session import AwsSession, aws_errors, error_code
+from .session import marker_arg as _marker
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudfront.type_defs import (
@@ -372,7 +373,7 @@ class Setup:
         marker = ""
         while True:
             with aws_errors("listing origin access controls"):
-                page = self.aws.cloudfront.list_origin_access_controls(Marker=marker)
+                page = self.aws.cloudfront.list_origin_access_controls(**_marker(marker))
             listing = page["OriginAccessControlList"]
             for item in listing.get("Items") or []:
                 if item["Name"] == self.name:
@@ -407,11 +408,11 @@ class Setup:
             with aws_errors(f"listing {what}"):
                 if what == "cache policies":
                     listing: Any = self.aws.cloudfront.list_cache_policies(
-                        Type="custom", Marker=marker
+                        Type="custom", **_marker(marker)
                     )["CachePolicyList"]
                 else:
                     listing = self.aws.cloudfront.list_origin_request_policies(
-                        Type="custom", Marker=marker
+                        Type="custom", **_marker(marker)
                     )["OriginRequestPolicyList"]
             yield from listing.get("Items") or []
             marker = listing.get("NextMarker") or ""
@@ -470,7 +471,9 @@ class Setup:
         marker = ""
         while True:
             with aws_errors("listing distributions"):
-                listing = self.aws.cloudfront.list_distributions(Marker=marker)["DistributionList"]
+                listing = self.aws.cloudfront.list_distributions(**_marker(marker))[
+                    "DistributionList"
+                ]
             for item in listing.get("Items") or []:
                 if item.get("Comment") == self.name:
                     self.ids["distribution_domain"] = item["DomainName"]
