@@ -1,0 +1,217 @@
+"""Fixtures for the integration tests: Django settings for this folder only, the test key,
+a verifier, live servers on 127.0.0.1 and a running ``frontgate edge``.
+
+Django is configured here with ``settings.configure`` (not ``DJANGO_SETTINGS_MODULE``) so
+that other test folders are unaffected.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import django
+import pytest
+from django.conf import settings
+
+from frontgate import Verifier
+from tests.conftest import KEY_PAIR_ID, KEYS_DIR
+
+PRIVATE_KEY = KEYS_DIR / "rsa2048_pkcs8.pem"
+PUBLIC_KEY = KEYS_DIR / "rsa2048_public.pem"
+BASE_URL = "https://cdn.example.com"
+SENDFILE_ROOT = "/srv/private"
+LOCATIONS = {
+    "/protected/": "media/",
+    "/protected/videos/": "hls/",
+    f"{SENDFILE_ROOT}/": "files/",
+}
+FRONTGATE: dict[str, Any] = {
+    "KEY_PAIR_ID": KEY_PAIR_ID,
+    "PRIVATE_KEY": str(PRIVATE_KEY),
+    "BASE_URL": BASE_URL,
+    "LOCATIONS": LOCATIONS,
+}
+FRONTGATE_MIDDLEWARE = "frontgate.integrations.django.AccelRedirectMiddleware"
+
+if not settings.configured:
+    settings.configure(
+        SECRET_KEY="frontgate-tests-only",
+        DEBUG=False,
+        ALLOWED_HOSTS=["testserver", "127.0.0.1", "localhost"],
+        INSTALLED_APPS=[
+            "django.contrib.auth",
+            "django.contrib.contenttypes",
+            "django.contrib.sessions",
+            "frontgate.integrations.django",
+        ],
+        MIDDLEWARE=[
+            "django.contrib.sessions.middleware.SessionMiddleware",
+            "django.contrib.auth.middleware.AuthenticationMiddleware",
+            FRONTGATE_MIDDLEWARE,
+        ],
+        ROOT_URLCONF="tests.integrations.django_site.urls",
+        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+        TEMPLATES=[{"BACKEND": "django.template.backends.django.DjangoTemplates", "DIRS": []}],
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        USE_TZ=True,
+        LOGIN_URL="/login/",
+        FRONTGATE=FRONTGATE,
+        SENDFILE_BACKEND="frontgate.integrations.django.sendfile",
+        SENDFILE_ROOT=SENDFILE_ROOT,
+        SENDFILE_CHECK_FILE_EXISTS=False,
+    )
+    django.setup()
+
+
+@pytest.fixture(scope="session")
+def verifier() -> Verifier:
+    """Checks what the integrations sign, with the test key's public half."""
+    return Verifier({KEY_PAIR_ID: PUBLIC_KEY.read_bytes()})
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+# -- live servers ---------------------------------------------------------------------------
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        del format, args
+
+
+@pytest.fixture
+def serve_wsgi() -> Iterator[Callable[[Any], str]]:
+    """Serve a WSGI app with wsgiref on 127.0.0.1 in a thread; returns its base URL."""
+    servers: list[WSGIServer] = []
+
+    def serve(app: Any) -> str:
+        server = make_server("127.0.0.1", 0, app, handler_class=_QuietHandler)
+        servers.append(server)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def serve_asgi() -> Iterator[Callable[[Any], str]]:
+    """Serve an ASGI app with uvicorn on 127.0.0.1 in a thread (as httpx's tests do)."""
+    import uvicorn
+
+    servers: list[tuple[uvicorn.Server, threading.Thread]] = []
+
+    def serve(app: Any) -> str:
+        port = free_port()
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="error", lifespan="off", ws="none"
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.01)
+        servers.append((server, thread))
+        return f"http://127.0.0.1:{port}"
+
+    yield serve
+    for server, thread in servers:
+        server.should_exit = True
+        thread.join(5)
+
+
+# -- the local edge -----------------------------------------------------------------------------
+
+
+def edge_available() -> bool:
+    return importlib.util.find_spec("frontgate.edge") is not None
+
+
+def start_edge(origin: Path, public_key: Path = PUBLIC_KEY) -> tuple[subprocess.Popen[str], str]:
+    """Start ``frontgate edge`` for ``origin``; returns the process and its base URL."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "frontgate",
+            "edge",
+            "--origin",
+            str(origin),
+            "--public-key",
+            f"{KEY_PAIR_ID}={public_key}",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    prefix = "frontgate edge listening on "
+    if not line.startswith(prefix):
+        proc.kill()
+        _, err = proc.communicate(timeout=5)
+        raise RuntimeError(f"frontgate edge did not start: {line!r} {err[-2000:]!r}")
+    return proc, line[len(prefix) :].strip()
+
+
+def stop(proc: subprocess.Popen[str]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:  # pragma: no cover - a hung child
+        proc.kill()
+        proc.wait(5)
+
+
+#: the files every live test downloads through the edge
+ORIGIN_FILES = {
+    "media/report.pdf": b"%PDF-1.4 quarterly report\n",
+    "media/q3 2026/résumé.pdf": b"%PDF-1.4 unicode name\n",
+    "hls/index.m3u8": b"#EXTM3U\n",
+    "hls/seg0.ts": b"segment zero",
+}
+
+
+@pytest.fixture(scope="session")
+def origin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("origin")
+    for name, data in ORIGIN_FILES.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return root
+
+
+@pytest.fixture(scope="session")
+def edge(origin: Path) -> Iterator[str]:
+    """A running ``frontgate edge`` serving :data:`ORIGIN_FILES`; its base URL."""
+    if not edge_available():
+        pytest.skip("frontgate edge is not available in this checkout yet")
+    proc, url = start_edge(origin)
+    yield url
+    stop(proc)
