@@ -179,6 +179,12 @@ class PolicyStubs:
 
     def __init__(self, stubber: Stubber) -> None:
         self.stubber = stubber
+        #: (operation, parameters) of every call the stub answered
+        self.sent: list[tuple[str, dict[str, Any]]] = []
+        stubber.client.meta.events.register("before-parameter-build.cloudfront", self._record)
+
+    def _record(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        self.sent.append((str(model.name), dict(params)))
 
     def _policy_config(self, name: str) -> dict[str, Any]:
         return {
@@ -288,10 +294,10 @@ class PolicyStubs:
         )
 
     def update_key_group(
-        self, group_id: str, name: str, items: list[str], comment: str | None = None
+        self, group_id: str, name: str, items: list[str] | None, comment: str | None = None
     ) -> None:
-        """Expect UpdateKeyGroup with exactly these keys."""
-        config: dict[str, Any] = {"Name": name, "Items": items}
+        """Expect UpdateKeyGroup with exactly these keys (None: any, see :attr:`sent`)."""
+        config: Any = {"Name": name, "Items": items} if items is not None else ANY
         if comment is not None:
             config["Comment"] = comment
         self.stubber.add_response(
@@ -300,7 +306,7 @@ class PolicyStubs:
                 "KeyGroup": {
                     "Id": group_id,
                     "LastModifiedTime": datetime.now(UTC),
-                    "KeyGroupConfig": {"Name": name, "Items": items},
+                    "KeyGroupConfig": {"Name": name, "Items": items or ["K"]},
                 },
                 "ETag": "E3",
             },
