@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 from os import PathLike
-from pathlib import Path
 
 from ._types import HashName
 from .errors import ConfigError, ErrorCode
@@ -32,7 +31,9 @@ def read_key_file(path: str | PathLike[str]) -> bytes:
     if text.startswith("file://"):
         text = text[len("file://") :]
     try:
-        return Path(text).expanduser().read_bytes()
+        # os.path rather than pathlib: pathlib pulls in urllib at CLI start-up
+        with open(os.path.expanduser(text), "rb") as handle:
+            return handle.read()
     except FileNotFoundError:
         raise ConfigError(ErrorCode.SOURCE_UNREADABLE, f"No key file at {text}.") from None
     except IsADirectoryError:

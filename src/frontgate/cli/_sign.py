@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from typing import Any
@@ -100,6 +99,8 @@ def run_sign_cookies(args: argparse.Namespace) -> int:
         ):
             sys.stdout.write(line + "\n")
     else:
+        import json
+
         sys.stdout.write(json.dumps(cookies, indent=2) + "\n")
     return 0
 
