@@ -37,7 +37,7 @@ def test_settings_defaults_and_repr_hide_the_key() -> None:
 
 
 @pytest.mark.parametrize(
-    ("source",),
+    "source",
     [
         pytest.param(PRIVATE_KEY.read_bytes(), id="pem-bytes"),
         pytest.param(PRIVATE_KEY.read_text(), id="pem-text"),
