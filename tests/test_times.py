@@ -133,3 +133,16 @@ def test_duration_refused(duration: object) -> None:
     with pytest.raises(InputError) as info:
         duration_seconds(duration)  # type: ignore[arg-type]
     assert info.value.code is ErrorCode.TIME_INVALID
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "expected"),
+    [
+        pytest.param("2026-01-01T18:00:00.250Z", False, NOW, id="R45-expiry-drops-fraction"),
+        pytest.param("2026-01-01T18:00:00.250Z", True, NOW + 1, id="R45-start-rounds-up"),
+        pytest.param("2026-01-01T18:00:00Z", True, NOW, id="R45-whole-start-unchanged"),
+        pytest.param("1767290400", True, NOW, id="R45-epoch-start"),
+    ],
+)
+def test_r45_cli_when_rounds_inward(text: str, start: bool, expected: int) -> None:
+    assert parse_when(text, start=start) == expected

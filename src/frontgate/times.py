@@ -100,10 +100,11 @@ def duration_seconds(duration: Duration, name: str = "expires_in") -> float:
     return seconds
 
 
-def parse_when(text: str, name: str = "time") -> int:
+def parse_when(text: str, name: str = "time", *, start: bool = False) -> int:
     """Parse a CLI WHEN: integer epoch seconds or ISO 8601 (UTC unless it has an offset).
 
-    Returns epoch seconds; fractions of a second are dropped.
+    Returns epoch seconds. A fraction of a second is dropped, or rounded up for a
+    ``start`` time, so a window is never wider than asked (R45).
     """
     value = text.strip()
     if _DIGITS.fullmatch(value):
@@ -119,8 +120,8 @@ def parse_when(text: str, name: str = "time") -> int:
         ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    whole, _ = _split(parsed, name)
-    return whole
+    whole, fraction = _split(parsed, name)
+    return whole + 1 if start and fraction else whole
 
 
 @lru_cache(maxsize=1024)

@@ -11,10 +11,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "add_signing_options",
+    "expiry_from_args",
     "now_arg",
     "passphrase_from_env",
     "public_key_arg",
     "signer_from_args",
+    "start_when_arg",
     "when_arg",
 ]
 
@@ -26,6 +28,17 @@ def when_arg(text: str) -> int:
 
     try:
         return parse_when(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+
+
+def start_when_arg(text: str) -> int:
+    """argparse type for --date-greater-than: like WHEN, a fraction rounds up (R45)."""
+    from frontgate.errors import InputError
+    from frontgate.times import parse_when
+
+    try:
+        return parse_when(text, start=True)
     except InputError as exc:
         raise argparse.ArgumentTypeError(exc.message) from None
 
@@ -87,7 +100,7 @@ def add_signing_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--date-greater-than",
-        type=when_arg,
+        type=start_when_arg,
         metavar="WHEN",
         help="start of validity (custom policy)",
     )
