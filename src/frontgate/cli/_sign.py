@@ -125,10 +125,22 @@ def _write(path: str, data: bytes, mode: int, force: bool) -> None:
 
 
 def run_keygen(args: argparse.Namespace) -> int:
+    from frontgate.errors import ConfigError, ErrorCode
     from frontgate.keys import describe_key, generate_private_key, private_pem, public_pem
 
     from ._common import passphrase_from_env
 
+    if not args.force:
+        # check both paths first, so a refusal never leaves a lone private key behind
+        for path in (args.private_out, args.public_out):
+            if os.path.lexists(path):
+                raise ConfigError(
+                    ErrorCode.CONFIG_CONFLICT, f"{path} exists; pass --force to overwrite it."
+                )
+    if os.path.abspath(args.private_out) == os.path.abspath(args.public_out):
+        raise ConfigError(
+            ErrorCode.CONFIG_CONFLICT, "--private-out and --public-out name the same file."
+        )
     key = generate_private_key(args.type)
     passphrase = passphrase_from_env(args.passphrase_env)
     _write(args.private_out, private_pem(key, passphrase), 0o600, args.force)
