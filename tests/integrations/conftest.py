@@ -144,7 +144,16 @@ def serve_asgi() -> Iterator[Callable[[Any], str]]:
 
 
 def edge_available() -> bool:
-    return importlib.util.find_spec("frontgate.edge") is not None
+    """Whether this checkout has ``frontgate edge`` (it lands separately)."""
+    if importlib.util.find_spec("frontgate.edge") is None:
+        return False
+    probe = subprocess.run(
+        [sys.executable, "-m", "frontgate", "edge", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return probe.returncode == 0
 
 
 def start_edge(origin: Path, public_key: Path = PUBLIC_KEY) -> tuple[subprocess.Popen[str], str]:

@@ -1,0 +1,11 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.reports, name="reports"),
+    path("download/<slug:slug>", views.download, name="download"),
+    path("gallery/", views.gallery, name="gallery"),
+    path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
+]

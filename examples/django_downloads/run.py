@@ -1,0 +1,261 @@
+"""Run the Django downloads example: throwaway keys, a local `frontgate edge` standing in for
+CloudFront, and the Django site served by uvicorn, all on 127.0.0.1.
+
+    python examples/django_downloads/run.py            # prints what to open; Ctrl-C stops
+    python examples/django_downloads/run.py --check    # runs the scenario once, exit 0/1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import warnings
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+KEY_PAIR_ID = "KDEMO0000001"
+FILES = {
+    "media/reports/q3 2026.pdf": b"%PDF-1.4\n% Q3 2026 report (example)\n",
+    "media/reports/annual-2025.pdf": b"%PDF-1.4\n% Annual report 2025 (example)\n",
+    "media/gallery/chart-1.svg": b'<svg xmlns="http://www.w3.org/2000/svg" width="120" '
+    b'height="80"><rect width="120" height="80" fill="#3a7"/></svg>',
+    "media/gallery/chart-2.svg": b'<svg xmlns="http://www.w3.org/2000/svg" width="120" '
+    b'height="80"><rect width="120" height="80" fill="#37a"/></svg>',
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def prepare(directory: Path) -> None:
+    """Keys and the origin's files (what the S3 bucket would hold)."""
+    from frontgate.keys import generate_private_key, private_pem, public_pem
+
+    key = generate_private_key("rsa")
+    (directory / "private_key.pem").write_bytes(private_pem(key))
+    (directory / "public_key.pem").write_bytes(public_pem(key))
+    for name, data in FILES.items():
+        path = directory / "origin" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def start_edge(directory: Path) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "frontgate",
+            "edge",
+            "--origin",
+            str(directory / "origin"),
+            "--public-key",
+            f"{KEY_PAIR_ID}={directory / 'public_key.pem'}",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    match = re.match(r"frontgate edge listening on (\S+)", line)
+    if match is None:
+        proc.kill()
+        raise SystemExit(f"frontgate edge did not start: {line!r}")
+    return proc, match.group(1)
+
+
+def django_env(directory: Path, edge_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "downloads_site.settings",
+        "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
+        "FG_DEMO_DIR": str(directory),
+        "FG_EDGE_URL": edge_url,
+        "FG_KEY_PAIR_ID": KEY_PAIR_ID,
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def start_django(env: dict[str, str], port: int, server: str) -> subprocess.Popen[bytes]:
+    manage = [sys.executable, str(HERE / "manage.py")]
+    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=HERE)
+    subprocess.run(
+        [*manage, "createsuperuser", "--noinput", "--username", "demo", "--email", "d@x.test"],
+        env={**env, "DJANGO_SUPERUSER_PASSWORD": "demo"},
+        check=True,
+        cwd=HERE,
+        stdout=subprocess.DEVNULL,
+    )
+    subprocess.run([*manage, "check", "--fail-level", "ERROR"], env=env, check=True, cwd=HERE)
+    if server == "runserver":
+        command = [*manage, "runserver", "--noreload", f"127.0.0.1:{port}"]
+    else:
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "downloads_site.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ]
+    proc = subprocess.Popen(command, env=env, cwd=HERE)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return proc
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise SystemExit("the Django server did not start")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def check(site: str, edge: str, directory: Path) -> list[str]:
+    """The scenario, once; returns the failures (empty when all is well)."""
+    failures: list[str] = []
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect)
+
+    def get(url: str, data: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        request = urllib.request.Request(url, data=body)  # noqa: S310 - http on loopback
+        if data is not None:
+            request.add_header("Referer", url)
+        try:
+            with opener.open(request, timeout=10) as response:
+                return response.status, dict(response.headers.items()), response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers.items()), error.read()
+
+    def expect(ok: bool, what: str) -> None:
+        print(("ok    " if ok else "FAIL  ") + what)
+        if not ok:
+            failures.append(what)
+
+    status, headers, _ = get(f"{site}/download/q3-2026")
+    where = headers.get("Location", "")
+    expect(status == 302 and where.startswith("/login/"), "anonymous download -> login page")
+    expect(not where.startswith(edge), "anonymous user never sent to the CDN")
+
+    _, _, page = get(f"{site}/login/")
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    form = {"username": "demo", "password": "demo", "csrfmiddlewaretoken": ""}
+    form["csrfmiddlewaretoken"] = token.group(1).decode() if token else ""
+    status, _, _ = get(f"{site}/login/", form)
+    expect(status == 302, "log in as demo/demo")
+    status, _, page = get(f"{site}/")
+    expect(status == 200 and "Q3 2026 résumé.pdf".encode() in page, "reports page lists reports")
+
+    status, headers, _ = get(f"{site}/download/q3-2026")
+    signed = headers.get("Location", "")
+    expect(
+        status == 302 and signed.startswith(f"{edge}/media/reports/q3%202026.pdf?"),
+        "download -> 302 to a signed URL",
+    )
+    expect(headers.get("Cache-Control") == "private, no-store", "redirect is never cached")
+    status, headers, data = get(signed)
+    expect(status == 200 and data == FILES["media/reports/q3 2026.pdf"], "edge serves the file")
+    disposition = headers.get("Content-Disposition", "")
+    expect(
+        "r%C3%A9sum%C3%A9.pdf" in disposition and "attachment" in disposition,
+        f"download name kept ({disposition})",
+    )
+
+    cut = signed.index("Signature=") + len("Signature=")
+    tampered = signed[:cut] + ("A" if signed[cut] != "A" else "B") + signed[cut + 1 :]
+    expect(get(tampered)[0] == 403, "tampered link refused (403)")
+
+    from frontgate import Signer
+
+    signer = Signer.from_file(directory / "private_key.pem", KEY_PAIR_ID)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "already past" is the point here
+        expired = signer.sign_url(
+            f"{edge}/media/reports/q3%202026.pdf", expires_at=int(time.time()) - 60
+        )
+    expect(get(expired)[0] == 403, "expired link refused (403)")
+    expect(get(f"{edge}/media/reports/q3%202026.pdf")[0] == 403, "unsigned link refused (403)")
+
+    status, headers, page = get(f"{site}/gallery/")
+    expect(status == 200 and b"chart-1.svg" in page, "gallery page served")
+    status, _, data = get(f"{edge}/media/gallery/chart-1.svg")
+    expect(status == 200 and data.startswith(b"<svg"), "cookie-protected image served")
+    jar.clear()
+    expect(get(f"{edge}/media/gallery/chart-1.svg")[0] == 403, "image refused without cookies")
+    return failures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--check", action="store_true", help="run the scenario once, exit 0/1")
+    parser.add_argument("--port", type=int, default=0, help="Django's port (default: free)")
+    parser.add_argument("--server", choices=("uvicorn", "runserver"), default="uvicorn")
+    parser.add_argument("--json", action="store_true", help="with --check: print the URLs")
+    args = parser.parse_args(argv)
+    directory = Path(tempfile.mkdtemp(prefix="frontgate-django-"))
+    procs: list[subprocess.Popen[str] | subprocess.Popen[bytes]] = []
+    try:
+        prepare(directory)
+        edge_proc, edge = start_edge(directory)
+        procs.append(edge_proc)
+        port = args.port or free_port()
+        procs.append(start_django(django_env(directory, edge), port, args.server))
+        site = f"http://127.0.0.1:{port}"
+        if args.json:
+            print(json.dumps({"site": site, "edge": edge}))
+        if args.check:
+            failures = check(site, edge, directory)
+            print("all good" if not failures else f"{len(failures)} check(s) failed")
+            return 1 if failures else 0
+        print(f"\nfrontgate edge (standing in for CloudFront): {edge}")
+        print(f"Django site: {site}/   log in as demo / demo, then download a report")
+        print(f"Cookie-protected images: {site}/gallery/")
+        print("Ctrl-C stops both.")
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        while all(proc.poll() is None for proc in procs):
+            time.sleep(0.5)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
