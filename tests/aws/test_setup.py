@@ -265,3 +265,32 @@ def test_default_name_and_name_rules() -> None:
             name="a b",
         )
     assert caught.value.code is ErrorCode.CONFIG_INVALID
+
+
+def test_setup_refuses_a_distribution_that_does_not_require_the_group(
+    moto_url: str,
+    key_files: dict[str, Path],
+    stubs: PolicyStubs,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from .test_keygroups import distribution
+
+    make_bucket(moto_url)
+    stubs.first_run(NAME)
+    # a distribution with setup's comment, made by hand, that trusts no key group
+    config = client(moto_url, "cloudfront").get_distribution_config(
+        Id=distribution(moto_url, {"*": []})
+    )
+    assert config["DistributionConfig"]["Comment"] == "check"
+    cf = client(moto_url, "cloudfront")
+    dist_config = config["DistributionConfig"]
+    dist_config["Comment"] = NAME
+    cf.update_distribution(
+        Id=cf.list_distributions()["DistributionList"]["Items"][0]["Id"],
+        IfMatch=config["ETag"],
+        DistributionConfig=dist_config,
+    )
+    code, out, err = run_cli([*setup_argv(key_files), "--endpoint-url", moto_url], capsys)
+    assert (code, out) == (2, "")
+    assert "does not require the key group" in err
+    assert err.count("\n") == 1

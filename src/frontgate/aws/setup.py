@@ -475,10 +475,22 @@ class Setup:
                     "DistributionList"
                 ]
             for item in listing.get("Items") or []:
-                if item.get("Comment") == self.name:
-                    self.ids["distribution_domain"] = item["DomainName"]
-                    self._distribution_arn = item["ARN"]
-                    return item["Id"]
+                if item.get("Comment") != self.name:
+                    continue
+                trusted = item["DefaultCacheBehavior"].get("TrustedKeyGroups")
+                groups = (trusted.get("Items") or []) if trusted else []
+                group_id = self.ids.get("key_group_id")
+                if group_id and group_id not in groups:
+                    raise ConfigError(
+                        ErrorCode.CONFIG_CONFLICT,
+                        f"The distribution {item['Id']} (comment {self.name}) exists but its "
+                        f"default behaviour does not require the key group {group_id}; "
+                        "setup never edits a distribution: fix it in CloudFront or choose "
+                        "another --name.",
+                    )
+                self.ids["distribution_domain"] = item["DomainName"]
+                self._distribution_arn = item["ARN"]
+                return item["Id"]
             marker = listing.get("NextMarker") or ""
             if not marker:
                 return None
