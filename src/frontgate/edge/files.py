@@ -1,0 +1,189 @@
+"""The origin directory: safe path mapping, file metadata, ranges and validators (R49).
+
+Pure functions over the file system, no HTTP: :mod:`frontgate.edge.app` turns their
+answers into responses.
+
+>>> import tempfile, pathlib
+>>> root = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (root / "a b.txt").write_bytes(b"hello")
+>>> lookup(str(root), b"/a%20b.txt").size, lookup(str(root), b"/x/../a.txt")
+(5, 'bad-path')
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import stat
+from dataclasses import dataclass
+from email.utils import formatdate, parsedate_to_datetime
+from typing import Final, Literal
+from urllib.parse import unquote_to_bytes
+
+__all__ = [
+    "FileInfo",
+    "Missing",
+    "content_type",
+    "http_date",
+    "lookup",
+    "not_modified",
+    "parse_range",
+]
+
+#: the file a directory request serves (R49)
+INDEX: Final = "index.html"
+
+mimetypes.init()
+
+
+@dataclass(frozen=True, slots=True)
+class FileInfo:
+    """A regular file inside the origin, ready to serve."""
+
+    #: the real path (symlinks resolved, inside the origin)
+    path: str
+    #: the S3-style key: the decoded request path without its leading ``/``
+    key: str
+    size: int
+    mtime: float
+    #: strong validator from modification time and size, like nginx's
+    etag: str
+    last_modified: str
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    """No file at that key (404 ``NoSuchKey``, OP18)."""
+
+    key: str
+
+
+#: why a path is refused before any lookup
+BadPath = Literal["bad-path"]
+
+
+def lookup(root: str, raw_path: bytes) -> FileInfo | Missing | BadPath:
+    """Map a raw request path (still percent-encoded) to a file under ``root`` (R49 step 5).
+
+    ``root`` must be a real path (:func:`os.path.realpath`). Refuses (``"bad-path"``)
+    paths that do not decode as UTF-8 or carry a ``..`` segment (also encoded as
+    ``%2e%2e``), a NUL or a backslash, and symlinks leading out of ``root``. A directory
+    serves its ``index.html``; anything else that is not a regular file is missing.
+    """
+    try:
+        path = unquote_to_bytes(raw_path).decode("utf-8")
+    except UnicodeDecodeError:
+        return "bad-path"
+    if "\x00" in path or "\\" in path:
+        return "bad-path"
+    segments = [s for s in path.split("/") if s and s != "."]
+    if ".." in segments:
+        return "bad-path"
+    key = path.lstrip("/")
+    candidate = os.path.join(root, *segments)
+    real = os.path.realpath(candidate)
+    # symlinks may point anywhere inside the origin, never outside (starlette's check)
+    if real != root and os.path.commonpath((root, real)) != root:
+        return "bad-path"
+    try:
+        st = os.stat(real)
+        if stat.S_ISDIR(st.st_mode):
+            key = f"{key.rstrip('/')}/{INDEX}".lstrip("/")
+            real = os.path.realpath(os.path.join(real, INDEX))
+            if os.path.commonpath((root, real)) != root:
+                return "bad-path"
+            st = os.stat(real)
+    except (FileNotFoundError, NotADirectoryError):
+        return Missing(key)
+    except OSError:
+        return Missing(key)
+    # FIFOs, sockets and devices are never opened: a FIFO would block the server
+    if not stat.S_ISREG(st.st_mode):
+        return Missing(key)
+    return FileInfo(
+        path=real,
+        key=key,
+        size=st.st_size,
+        mtime=st.st_mtime,
+        etag=f'"{st.st_mtime_ns:x}-{st.st_size:x}"',
+        last_modified=http_date(st.st_mtime),
+    )
+
+
+def http_date(timestamp: float) -> str:
+    """An IMF-fixdate (``Sun, 06 Nov 1994 08:49:37 GMT``)."""
+    return formatdate(timestamp, usegmt=True)
+
+
+def content_type(path: str) -> str:
+    """The media type for a file name (``application/octet-stream`` when unknown)."""
+    guessed, encoding = mimetypes.guess_type(path, strict=False)
+    if guessed is None or encoding is not None:
+        # a .gz/.br file is served as the bytes it is, not as its decoded type
+        return "application/octet-stream"
+    return guessed
+
+
+def _etag_list(value: str) -> list[str]:
+    return [tag.strip().removeprefix("W/") for tag in value.split(",") if tag.strip()]
+
+
+def not_modified(info: FileInfo, if_none_match: str | None, if_modified_since: str | None) -> bool:
+    """True when a conditional GET/HEAD should get 304 (RFC 9110 section 13.2.2).
+
+    ``If-None-Match`` wins over ``If-Modified-Since``; the weak comparison applies.
+    """
+    if if_none_match is not None:
+        tags = _etag_list(if_none_match)
+        return "*" in tags or info.etag in tags
+    if if_modified_since is not None:
+        try:
+            since = parsedate_to_datetime(if_modified_since).timestamp()
+        except (TypeError, ValueError, IndexError):
+            return False
+        return int(info.mtime) <= since
+    return False
+
+
+Unsatisfiable = Literal["unsatisfiable"]
+
+
+def parse_range(
+    value: str | None, size: int, *, if_range: str | None = None, info: FileInfo | None = None
+) -> tuple[int, int] | Unsatisfiable | None:
+    """The one byte range ``(first, last)`` asked for, ``"unsatisfiable"`` (416), or None
+    (serve the whole file: no ``Range``, several ranges, a syntax error, or a stale
+    ``If-Range``).
+
+    >>> parse_range("bytes=0-99", 1000), parse_range("bytes=-10", 1000)
+    ((0, 99), (990, 999))
+    >>> parse_range("bytes=1000-", 1000), parse_range("bytes=0-1,5-6", 1000)
+    ('unsatisfiable', None)
+    """
+    if value is None:
+        return None
+    if if_range is not None and info is not None:
+        wanted = if_range.strip()
+        if wanted not in (info.etag, info.last_modified):
+            return None
+    unit, sep, spec = value.partition("=")
+    if not sep or unit.strip().lower() != "bytes" or "," in spec:
+        return None
+    first_text, dash, last_text = spec.strip().partition("-")
+    first_text, last_text = first_text.strip(), last_text.strip()
+    if not dash or not (first_text.isdigit() or last_text.isdigit()):
+        return None
+    if (first_text and not first_text.isdigit()) or (last_text and not last_text.isdigit()):
+        return None
+    if not first_text:  # suffix range: the last N bytes
+        suffix = int(last_text)
+        if suffix == 0 or size == 0:
+            return "unsatisfiable"
+        return max(0, size - suffix), size - 1
+    first = int(first_text)
+    last = int(last_text) if last_text else size - 1
+    if last < first:
+        return None
+    if first >= size:
+        return "unsatisfiable"
+    return first, min(last, size - 1)
