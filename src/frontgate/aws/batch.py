@@ -4,7 +4,7 @@
 >>> from frontgate.keys import generate_private_key
 >>> signer = Signer(generate_private_key("ecdsa"), "K2JCJMDEHXQW5F")
 >>> urls = [f"https://d111111abcdef8.cloudfront.net/{n}.jpg" for n in range(3)]
->>> signed = sign_urls(signer, urls, expires_at=1767290400, max_workers=2)
+>>> signed = sign_urls(signer, urls, expires_in=300, max_workers=2)
 >>> [u.split("?")[0][-5:] for u in signed]
 ['0.jpg', '1.jpg', '2.jpg']
 """
