@@ -329,3 +329,31 @@ def test_region_comes_from_an_arn() -> None:
     from frontgate.aws.session import region_from_arn
 
     assert region_from_arn("arn:aws:secretsmanager:eu-west-3:1:secret:x") == "eu-west-3"
+
+
+@pytest.mark.parametrize("scheme", ["kms", "secretsmanager", "ssm"])
+def test_framework_config_private_key_accepts_aws_sources(
+    moto_url: str, ec_key: PrivateKey, scheme: str
+) -> None:
+    from frontgate import Distribution
+
+    if scheme == "kms":
+        source = "kms:" + kms_key(moto_url, "ECC_NIST_P256")[0]
+    elif scheme == "secretsmanager":
+        _put_secret(moto_url, "cfg", SecretString=json.dumps({"pem": private_pem(ec_key).decode()}))
+        source = "secretsmanager:cfg"
+    else:
+        client(moto_url, "ssm").put_parameter(
+            Name="cfg", Value=private_pem(ec_key).decode(), Type="SecureString"
+        )
+        source = "ssm:cfg"
+    cdn = Distribution.from_config(
+        {
+            "KEY_PAIR_ID": "K2JCJMDEHXQW5F",
+            "PRIVATE_KEY": source,
+            "BASE_URL": "https://d111111abcdef8.cloudfront.net",
+        }
+    )
+    url = cdn.url("media/report.pdf", filename="report.pdf", attachment=True)
+    assert ("Hash-Algorithm=SHA256" in url) is (scheme == "kms")
+    assert "response-content-disposition=" in url
