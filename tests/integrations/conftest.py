@@ -218,9 +218,31 @@ def origin(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def edge(origin: Path) -> Iterator[str]:
-    """A running ``frontgate edge`` serving :data:`ORIGIN_FILES`; its base URL."""
-    if not edge_available():
+    """A running ``frontgate edge`` serving :data:`ORIGIN_FILES`; its base URL.
+
+    The CLI as a subprocess; while a checkout has the edge app but not yet its command,
+    the same app under uvicorn in a thread.
+    """
+    if edge_available():
+        proc, url = start_edge(origin)
+        yield url
+        stop(proc)
+        return
+    try:
+        from frontgate.edge import create_app
+    except ImportError:
         pytest.skip("frontgate edge is not available in this checkout yet")
-    proc, url = start_edge(origin)
-    yield url
-    stop(proc)
+    import uvicorn
+
+    port = free_port()
+    app = create_app(origin, {KEY_PAIR_ID: PUBLIC_KEY.read_bytes()})
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(5)

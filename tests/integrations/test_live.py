@@ -17,7 +17,7 @@ from frontgate import FrontgateWarning
 from frontgate.config import distribution_from_config
 
 from .apps import bare_wsgi_app, fastapi_app, flask_app
-from .conftest import FRONTGATE, ORIGIN_FILES
+from .conftest import FRONTGATE, ORIGIN_FILES, edge_available
 
 pytestmark = pytest.mark.slow
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "django_downloads" / "run.py"
@@ -49,7 +49,7 @@ def scenario(site: str, edge: str) -> None:
     assert httpx.get(tampered, timeout=10).status_code == 403
     cdn = distribution_from_config(live_config(edge))
     with pytest.warns(FrontgateWarning):
-        expired = cdn.url(f"media/{name}", expires_in=1, now=time.time() - 100)
+        expired = cdn.url(f"media/{name}", expires_at=int(time.time()) - 60)
     assert httpx.get(expired, timeout=10).status_code == 403
 
 
@@ -67,7 +67,9 @@ def test_fastapi_live(edge: str, serve_asgi: Callable[[Any], str]) -> None:
 
 def test_django_example_check(edge: str) -> None:
     """The example project under uvicorn with its own edge: ``run.py --check``."""
-    del edge  # only to skip while the edge is not available
+    del edge
+    if not edge_available():
+        pytest.skip("the frontgate edge command is not available in this checkout yet")
     result = subprocess.run(
         [sys.executable, str(EXAMPLE), "--check"],
         capture_output=True,
