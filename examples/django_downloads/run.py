@@ -22,6 +22,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import warnings
+from collections.abc import Iterable
 from http.cookiejar import CookieJar
 from pathlib import Path
 
@@ -135,6 +136,10 @@ def start_django(env: dict[str, str], port: int, server: str) -> subprocess.Pope
     raise SystemExit("the Django server did not start")
 
 
+def _lower(items: Iterable[tuple[str, str]]) -> dict[str, str]:
+    return {name.lower(): value for name, value in items}
+
+
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args: object, **kwargs: object) -> None:
         return None
@@ -153,9 +158,9 @@ def check(site: str, edge: str, directory: Path) -> list[str]:
             request.add_header("Referer", url)
         try:
             with opener.open(request, timeout=10) as response:
-                return response.status, dict(response.headers.items()), response.read()
+                return response.status, _lower(response.headers.items()), response.read()
         except urllib.error.HTTPError as error:
-            return error.code, dict(error.headers.items()), error.read()
+            return error.code, _lower(error.headers.items()), error.read()
 
     def expect(ok: bool, what: str) -> None:
         print(("ok    " if ok else "FAIL  ") + what)
@@ -163,7 +168,7 @@ def check(site: str, edge: str, directory: Path) -> list[str]:
             failures.append(what)
 
     status, headers, _ = get(f"{site}/download/q3-2026")
-    where = headers.get("Location", "")
+    where = headers.get("location", "")
     expect(status == 302 and where.startswith("/login/"), "anonymous download -> login page")
     expect(not where.startswith(edge), "anonymous user never sent to the CDN")
 
@@ -177,15 +182,15 @@ def check(site: str, edge: str, directory: Path) -> list[str]:
     expect(status == 200 and "Q3 2026 résumé.pdf".encode() in page, "reports page lists reports")
 
     status, headers, _ = get(f"{site}/download/q3-2026")
-    signed = headers.get("Location", "")
+    signed = headers.get("location", "")
     expect(
         status == 302 and signed.startswith(f"{edge}/media/reports/q3%202026.pdf?"),
         "download -> 302 to a signed URL",
     )
-    expect(headers.get("Cache-Control") == "private, no-store", "redirect is never cached")
+    expect(headers.get("cache-control") == "private, no-store", "redirect is never cached")
     status, headers, data = get(signed)
     expect(status == 200 and data == FILES["media/reports/q3 2026.pdf"], "edge serves the file")
-    disposition = headers.get("Content-Disposition", "")
+    disposition = headers.get("content-disposition", "")
     expect(
         "r%C3%A9sum%C3%A9.pdf" in disposition and "attachment" in disposition,
         f"download name kept ({disposition})",
