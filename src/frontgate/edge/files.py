@@ -181,9 +181,9 @@ def parse_range(
             return "unsatisfiable"
         return max(0, size - suffix), size - 1
     first = int(first_text)
+    if first >= size:
+        return "unsatisfiable"
     last = int(last_text) if last_text else size - 1
     if last < first:
         return None
-    if first >= size:
-        return "unsatisfiable"
     return first, min(last, size - 1)
