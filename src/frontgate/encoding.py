@@ -10,7 +10,6 @@ b'\\xfb\\xff'
 
 from __future__ import annotations
 
-import base64
 import binascii
 import re
 
@@ -35,7 +34,8 @@ _PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
 
 def cf_b64encode(data: bytes) -> str:
     """Encode bytes as CF-base64 (R1): padded base64 with ``+=/`` mapped to ``-_~``."""
-    return base64.b64encode(data).translate(_TO_CF).decode("ascii")
+    # binascii directly: base64.b64encode is a Python wrapper around the same call
+    return binascii.b2a_base64(data, newline=False).translate(_TO_CF).decode("ascii")
 
 
 def is_cf_b64(value: str) -> bool:

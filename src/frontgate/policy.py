@@ -43,6 +43,7 @@ __all__ = [
     "check_resource",
     "ip_in_network",
     "normalize_ip",
+    "policy_json",
     "prepare_url",
     "resource_matches",
     "resource_warnings",
@@ -110,15 +111,7 @@ class Policy:
         Resources are inserted verbatim: :func:`check_resource` and :func:`prepare_url`
         refuse ``"``, ``\\`` and non-ASCII, so this equals JSON serialisation (R3).
         """
-        # Formatted by hand, not json.dumps: this runs once per signed URL.
-        condition = '"DateLessThan":{"AWS:EpochTime":%d}' % self.expires
-        if self.ip_address is not None:
-            condition += ',"IpAddress":{"AWS:SourceIp":"%s"}' % self.ip_address
-        if self.not_before is not None:
-            condition += ',"DateGreaterThan":{"AWS:EpochTime":%d}' % self.not_before
-        if self.resource is None:
-            return '{"Statement":[{"Condition":{%s}}]}' % condition
-        return '{"Statement":[{"Resource":"%s","Condition":{%s}}]}' % (self.resource, condition)
+        return policy_json(self.resource, self.expires, self.not_before, self.ip_address)
 
     def to_bytes(self) -> bytes:
         """The bytes a signature covers: :meth:`to_json` in UTF-8."""
@@ -158,6 +151,25 @@ class Policy:
         except (ValueError, RecursionError):
             raise _malformed("the policy is not valid JSON") from None
         return _policy_from_doc(doc)
+
+
+def policy_json(
+    resource: str | None,
+    expires: int,
+    not_before: int | None = None,
+    ip_address: str | None = None,
+) -> str:
+    """The bytes of :meth:`Policy.to_json` without building a :class:`Policy` (R3, R9).
+
+    >>> policy_json("https://d.example/a", 10)
+    '{"Statement":[{"Resource":"https://d.example/a","Condition":{"DateLessThan":{"AWS:EpochTime":10}}}]}'
+    """
+    # Formatted by hand, not json.dumps: this runs once per signed URL. The member order
+    # is botocore's: DateLessThan, IpAddress, DateGreaterThan (R9).
+    ip = "" if ip_address is None else f',"IpAddress":{{"AWS:SourceIp":"{ip_address}"}}'
+    start = "" if not_before is None else f',"DateGreaterThan":{{"AWS:EpochTime":{not_before:d}}}'
+    head = '{"Statement":[{' if resource is None else f'{{"Statement":[{{"Resource":"{resource}",'
+    return f'{head}"Condition":{{"DateLessThan":{{"AWS:EpochTime":{expires:d}}}{ip}{start}}}}}]}}'
 
 
 # ---------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from os import PathLike
 from typing import Final, Literal
 
@@ -45,11 +46,12 @@ from .policy import (
     Policy,
     check_resource,
     normalize_ip,
+    policy_json,
     prepare_url,
     resource_matches,
     resource_warnings,
 )
-from .times import duration_seconds, expiry_epoch, start_epoch
+from .times import MAX_EPOCH, duration_seconds, expiry_epoch, start_epoch
 
 __all__ = ["SameSite", "Signer", "cookie_headers"]
 
@@ -62,6 +64,8 @@ _CACHE_SIZE: Final = 4096
 def _now_seconds(now: When | None, clock: Callable[[], float]) -> float:
     if now is None:
         return clock()
+    if type(now) is int or type(now) is float:
+        return now
     if isinstance(now, datetime):
         if now.tzinfo is None:
             raise InputError(
@@ -249,26 +253,23 @@ class Signer:
                 cached = cache.get((base, expires))
                 if cached is not None:
                     return cached
-            # R3: the canned policy is the custom template with only DateLessThan
-            data = (
-                '{"Statement":[{"Resource":"%s","Condition":{"DateLessThan":'
-                '{"AWS:EpochTime":%d}}}]}' % (base, expires)
-            ).encode()
+            data = policy_json(base, expires).encode()  # R3
             signed = (
                 f"{base}{'&' if '?' in base else '?'}Expires={expires}"
                 f"&Signature={cf_b64encode(self._sign(data))}{self._url_tail}"
             )
             key: tuple[object, ...] = (base, expires)
         else:
-            policy = self._custom_policy(
-                base, resource, expires, not_before, ip_address, allow_any_resource, now_s
-            )
-            key = (base, expires, policy)
+            pattern, ip, notes = _custom_shape(base, resource, ip_address, allow_any_resource)
+            for note in notes:
+                warnings.warn(note, FrontgateWarning, stacklevel=2)
+            start = self._start(not_before, expires)
+            key = (base, expires, pattern, start, ip)
             if cache is not None:
                 cached = cache.get(key)
                 if cached is not None:
                     return cached
-            data = policy.to_bytes()
+            data = policy_json(pattern, expires, start, ip).encode()
             signed = (
                 f"{base}{'&' if '?' in base else '?'}Policy={cf_b64encode(data)}"
                 f"&Signature={cf_b64encode(self._sign(data))}{self._url_tail}"
@@ -316,14 +317,13 @@ class Signer:
         )
         cookies: dict[str, str] = {}
         if canned:
-            base = prepare_url(resource)
-            data = Policy(base, expires).to_bytes()
+            data = policy_json(prepare_url(resource), expires).encode()
             cookies[COOKIE_EXPIRES] = str(expires)
         else:
-            policy = self._custom_policy(
-                None, resource, expires, not_before, ip_address, allow_any_resource, now_s
-            )
-            data = policy.to_bytes()
+            pattern, ip, notes = _custom_shape(None, resource, ip_address, allow_any_resource)
+            for note in notes:
+                warnings.warn(note, FrontgateWarning, stacklevel=2)
+            data = policy_json(pattern, expires, self._start(not_before, expires), ip).encode()
             cookies[COOKIE_POLICY] = cf_b64encode(data)
         cookies[COOKIE_SIGNATURE] = cf_b64encode(self._sign(data))
         cookies[COOKIE_KEY_PAIR_ID] = self.key_pair_id
@@ -359,7 +359,11 @@ class Signer:
         if expires_at is not None:
             if expires_in is not None:
                 raise InputError(ErrorCode.TIME_INVALID, "Give expires_at or expires_in, not both.")
-            expires = expiry_epoch(expires_at)
+            # plain epoch seconds skip the general conversion (the common case)
+            if type(expires_at) is int and 0 <= expires_at <= MAX_EPOCH:
+                expires = expires_at
+            else:
+                expires = expiry_epoch(expires_at)
         elif expires_in is not None:
             moment = now + duration_seconds(expires_in)
             window = self._window
@@ -385,41 +389,51 @@ class Signer:
             )
         return expires
 
-    def _custom_policy(
-        self,
-        url: str | None,
-        resource: str | None,
-        expires: int,
-        not_before: When | None,
-        ip_address: str | None,
-        allow_any_resource: bool,
-        now: float,
-    ) -> Policy:
-        if resource is None:
-            if url is None:
-                raise InputError(ErrorCode.RESOURCE_INVALID, "Give the resource to sign for.")
-            pattern = url
-        else:
-            pattern = check_resource(resource, allow_any_resource)
-            if url is not None and not resource_matches(pattern, url):
-                raise InputError(
-                    ErrorCode.RESOURCE_INVALID,
-                    f"The resource {pattern!r} does not cover the URL {url!r}, so CloudFront "
-                    "would refuse it (R11).",
-                )
-            for text in resource_warnings(pattern):
-                if "every" not in text or not allow_any_resource:
-                    warnings.warn(text, FrontgateWarning, stacklevel=4)
-        start = None
-        if not_before is not None:
-            start = start_epoch(not_before)
-            if start >= expires:
-                raise InputError(
-                    ErrorCode.TIME_INVALID,
-                    f"not_before ({start}) must be earlier than the expiry ({expires}).",
-                )
-        ip = normalize_ip(ip_address) if ip_address is not None else None
-        return Policy(pattern, expires, start, ip)
+    @staticmethod
+    def _start(not_before: When | None, expires: int) -> int | None:
+        if not_before is None:
+            return None
+        start = (
+            not_before
+            if type(not_before) is int and 0 <= not_before <= MAX_EPOCH
+            else start_epoch(not_before)
+        )
+        if start >= expires:
+            raise InputError(
+                ErrorCode.TIME_INVALID,
+                f"not_before ({start}) must be earlier than the expiry ({expires}).",
+            )
+        return start
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _custom_shape(
+    url: str | None, resource: str | None, ip_address: str | None, allow_any_resource: bool
+) -> tuple[str, str | None, tuple[str, ...]]:
+    """(resource pattern, IP CIDR, warnings) of a custom policy, checked once per input.
+
+    ``url`` is the prepared URL the pattern must cover (R11), or None for cookies.
+    """
+    notes: tuple[str, ...] = ()
+    if resource is None:
+        if url is None:
+            raise InputError(ErrorCode.RESOURCE_INVALID, "Give the resource to sign for.")
+        pattern = url
+    else:
+        pattern = check_resource(resource, allow_any_resource)
+        if url is not None and not resource_matches(pattern, url):
+            raise InputError(
+                ErrorCode.RESOURCE_INVALID,
+                f"The resource {pattern!r} does not cover the URL {url!r}, so CloudFront "
+                "would refuse it (R11).",
+            )
+        notes = tuple(
+            text
+            for text in resource_warnings(pattern)
+            if "every" not in text or not allow_any_resource
+        )
+    ip = normalize_ip(ip_address) if ip_address is not None else None
+    return pattern, ip, notes
 
 
 def cookie_headers(
