@@ -1,0 +1,1 @@
+"""frontgate's benchmarks: ``python -m bench`` (``make bench``). Not collected by pytest."""

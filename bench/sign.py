@@ -1,0 +1,261 @@
+"""Signing speed, as ratios to the raw ``cryptography`` sign measured in this process.
+
+Targets come from issue 3's performance table. The raw operation is the signature alone
+(``key.sign(policy_bytes, PKCS1v15(), SHA1())`` / ``ECDSA(SHA1())``) with every object
+built beforehand, so a ratio near 1 means frontgate's own Python costs almost nothing.
+"""
+
+from __future__ import annotations
+
+import compileall
+import os
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+from frontgate.keys import generate_private_key, private_pem
+from frontgate.policy import Policy
+from frontgate.signer import Signer
+
+from ._harness import Row, compare, median_run_seconds, rate, threaded_rate
+
+__all__ = ["run"]
+
+KEY_PAIR_ID = "K2JCJMDEHXQW5F"
+D = "https://d111111abcdef8.cloudfront.net"
+URL = f"{D}/videos/2026/q3-keynote.mp4?quality=1080p"
+NOW = 1767290400
+EXPIRES = NOW + 3600
+
+
+def _rows_for_key(kind: str, key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> list[Row]:
+    signer = Signer(key, KEY_PAIR_ID)
+    data = Policy(URL, EXPIRES).to_bytes()
+    if isinstance(key, rsa.RSAPrivateKey):
+        pkcs1, sha1 = padding.PKCS1v15(), hashes.SHA1()  # noqa: S303 - CloudFront's default
+
+        def raw() -> bytes:
+            return key.sign(data, pkcs1, sha1)
+
+        targets = (0.95, 0.95)
+    else:
+        ecdsa = ec.ECDSA(hashes.SHA1())  # noqa: S303
+
+        def raw() -> bytes:
+            return key.sign(data, ecdsa)
+
+        targets = (0.85, 0.80)
+    label = "RSA-2048" if kind == "rsa" else "ECDSA P-256"
+    baseline = f"raw {label} sign"
+    cases = [
+        ("sign_url canned", targets[0], lambda: signer.sign_url(URL, expires_at=EXPIRES, now=NOW)),
+        (
+            "sign_url custom (resource*, IP, start)",
+            targets[1],
+            lambda: signer.sign_url(
+                URL,
+                expires_at=EXPIRES,
+                not_before=NOW - 60,
+                ip_address="203.0.113.0/24",
+                resource=f"{D}/videos/*",
+                now=NOW,
+            ),
+        ),
+        (
+            "sign_cookies custom (resource*)",
+            targets[1],
+            lambda: signer.sign_cookies(f"{D}/videos/*", expires_at=EXPIRES, now=NOW),
+        ),
+    ]
+    rows = []
+    raw_rate = 0.0
+    for name, target, fn in cases:
+        ours, raw_rate = compare(fn, raw)
+        rows.append(
+            Row(f"{name}, {label}", ours, "ops/s", ours / raw_rate, target, baseline=baseline)
+        )
+    rows.append(Row(f"raw sign, {label}", raw_rate, "ops/s"))
+    return rows
+
+
+def _cache_hit(key: rsa.RSAPrivateKey) -> Row:
+    signer = Signer(key, KEY_PAIR_ID, cache_window=300)
+    data = Policy(URL, EXPIRES).to_bytes()
+    pkcs1, sha1 = padding.PKCS1v15(), hashes.SHA1()  # noqa: S303
+    ours, raw = compare(
+        lambda: signer.sign_url(URL, expires_in=3600, now=NOW),
+        lambda: key.sign(data, pkcs1, sha1),
+    )
+    return Row(
+        "sign_url cache_window=300 hit, RSA-2048",
+        ours,
+        "ops/s",
+        ours / raw,
+        100,
+        baseline="raw RSA-2048 sign",
+    )
+
+
+def _botocore_rsa(key: rsa.RSAPrivateKey) -> Row:
+    import rsa as pure_rsa
+    from botocore.signers import CloudFrontSigner
+    from cryptography.hazmat.primitives import serialization
+
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+    rsa_key = pure_rsa.PrivateKey.load_pkcs1(pem)
+    # the tutorials' way: botocore with the pure-Python rsa package
+    botocore = CloudFrontSigner(
+        KEY_PAIR_ID, lambda message: pure_rsa.sign(message, rsa_key, "SHA-1")
+    )
+    signer = Signer(key, KEY_PAIR_ID)
+    expires = datetime.fromtimestamp(EXPIRES, UTC)
+    assert botocore.generate_presigned_url(URL, date_less_than=expires) == signer.sign_url(
+        URL, expires_at=EXPIRES, now=NOW
+    )
+    ours, theirs = compare(
+        lambda: signer.sign_url(URL, expires_at=EXPIRES, now=NOW),
+        lambda: botocore.generate_presigned_url(URL, date_less_than=expires),
+        rounds=2,
+    )
+    return Row(
+        "sign_url canned vs botocore + rsa, RSA-2048",
+        ours,
+        "ops/s",
+        ours / theirs,
+        50,
+        baseline=f"botocore+rsa {theirs:,.0f} ops/s",
+    )
+
+
+def _botocore_ecdsa(key: ec.EllipticCurvePrivateKey) -> Row:
+    from botocore.signers import CloudFrontSigner
+
+    ecdsa = ec.ECDSA(hashes.SHA1())  # noqa: S303
+    botocore = CloudFrontSigner(KEY_PAIR_ID, lambda message: key.sign(message, ecdsa))
+    signer = Signer(key, KEY_PAIR_ID)
+    expires = datetime.fromtimestamp(EXPIRES, UTC)
+    ours, theirs = compare(
+        lambda: signer.sign_url(URL, expires_at=EXPIRES, now=NOW),
+        lambda: botocore.generate_presigned_url(URL, date_less_than=expires),
+    )
+    return Row(
+        "sign_url canned vs botocore + cryptography, ECDSA",
+        ours,
+        "ops/s",
+        ours / theirs,
+        1.4,
+        baseline=f"botocore+cryptography {theirs:,.0f} ops/s",
+    )
+
+
+def _threads(key: rsa.RSAPrivateKey) -> list[Row]:
+    signer = Signer(key, KEY_PAIR_ID)
+    data = Policy(URL, EXPIRES).to_bytes()
+    pkcs1, sha1 = padding.PKCS1v15(), hashes.SHA1()  # noqa: S303
+
+    def ours() -> str:
+        return signer.sign_url(URL, expires_at=EXPIRES, now=NOW)
+
+    def raw() -> bytes:
+        return key.sign(data, pkcs1, sha1)
+
+    calls = max(50, int(rate(raw, seconds=0.2) * 0.5))
+    best: dict[str, float] = {}
+    for name, fn in (("ours", ours), ("raw", raw)):
+        one = max(threaded_rate(fn, 1, calls=calls) for _ in range(2))
+        two = max(threaded_rate(fn, 2, calls=calls) for _ in range(2))
+        best[name] = two / one
+    return [
+        Row(
+            "2 threads vs 1, sign_url RSA-2048",
+            best["ours"],
+            "x",
+            best["ours"] / best["raw"],
+            0.9,
+            baseline=f"raw sign scales {best['raw']:.2f}x on {os.cpu_count()} CPUs",
+        )
+    ]
+
+
+def _key_load() -> list[Row]:
+    rows = []
+    for kind in ("rsa", "ecdsa"):
+        pem = private_pem(generate_private_key(kind))
+        timings = []
+        for _ in range(30):
+            start = time.perf_counter()
+            Signer.from_pem(pem, KEY_PAIR_ID)
+            timings.append(time.perf_counter() - start)
+        timings.sort()
+        label = "RSA-2048" if kind == "rsa" else "ECDSA P-256"
+        rows.append(Row(f"Signer.from_pem (with self-check), {label}", timings[15] * 1000, "ms"))
+    return rows
+
+
+def _cold_start(key: rsa.RSAPrivateKey) -> Row:
+    import frontgate
+
+    # An installed package has bytecode; this checkout may run with PYTHONDONTWRITEBYTECODE.
+    compileall.compile_dir(Path(frontgate.__file__).parent, quiet=1)
+    script = Path(sys.executable).parent / "frontgate"
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "frontgate"]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "key.pem"
+        path.write_bytes(private_pem(key))
+        ours = [
+            *command,
+            "sign",
+            "--url",
+            URL,
+            "--key-pair-id",
+            KEY_PAIR_ID,
+            "--private-key",
+            str(path),
+            "--expires-in",
+            "300",
+        ]
+        baseline = [
+            sys.executable,
+            "-c",
+            "from cryptography.hazmat.primitives import hashes, serialization\n"
+            "from cryptography.hazmat.primitives.asymmetric import padding\n"
+            f"key = serialization.load_pem_private_key(open({str(path)!r}, 'rb').read(), None)\n"
+            "print(key.sign(b'policy', padding.PKCS1v15(), hashes.SHA1()).hex())\n",
+        ]
+        median_run_seconds(ours, runs=2)  # warm the page cache
+        theirs_s = median_run_seconds(baseline)
+        ours_s = median_run_seconds(ours)
+    return Row(
+        "CLI cold start, frontgate sign (median of 10)",
+        ours_s * 1000,
+        "ms",
+        ours_s / theirs_s,
+        1.3,
+        lower_is_better=True,
+        baseline=f"python -c 'import cryptography; load; sign' {theirs_s * 1000:.0f} ms",
+    )
+
+
+def run() -> list[Row]:
+    """All signing figures."""
+    rsa_key = generate_private_key("rsa")
+    ec_key = generate_private_key("ecdsa")
+    assert isinstance(rsa_key, rsa.RSAPrivateKey)
+    assert isinstance(ec_key, ec.EllipticCurvePrivateKey)
+    rows = _rows_for_key("rsa", rsa_key) + _rows_for_key("ecdsa", ec_key)
+    rows.append(_cache_hit(rsa_key))
+    rows.append(_botocore_rsa(rsa_key))
+    rows.append(_botocore_ecdsa(ec_key))
+    rows += _threads(rsa_key)
+    rows += _key_load()
+    rows.append(_cold_start(rsa_key))
+    return rows
