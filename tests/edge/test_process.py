@@ -133,7 +133,9 @@ def test_cli_edge_bad_origin_exit_2(capsys: pytest.CaptureFixture[str], tmp_path
 
 def test_cli_edge_bad_public_key_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     (tmp_path / "bad.pem").write_text("not a key")
-    code = main(["edge", "--origin", str(tmp_path), "--public-key", f"K1=file://{tmp_path}/bad.pem"])
+    code = main(
+        ["edge", "--origin", str(tmp_path), "--public-key", f"K1=file://{tmp_path}/bad.pem"]
+    )
     assert code == 2
     err = capsys.readouterr().err
     assert err.startswith("frontgate: key-unreadable: ")
@@ -152,7 +154,6 @@ def test_large_file_streamed_with_flat_memory(edge_process: EdgeProcess) -> None
     growth_mib = (edge_process.rss_kib("VmHWM") - before) / 1024
     assert received == BIG
     assert growth_mib < 50, f"server RSS grew by {growth_mib:.1f} MiB"
-    print(f"RSS growth {growth_mib:.1f} MiB")
 
 
 def test_slow_clients_do_not_block_others(edge_process: EdgeProcess) -> None:
@@ -224,7 +225,8 @@ def test_cli_demo(tmp_path: Path) -> None:
     for pattern in expected:
         assert re.search(rf"^  {pattern}$", out, re.MULTILINE), pattern
     assert "UNEXPECTED" not in out
-    assert "frontgate keygen --type rsa" in out and "frontgate sign --url" in out
+    assert "frontgate keygen --type rsa" in out
+    assert "frontgate sign --url" in out
     assert "curl -i" in out
     assert list(tmp_path.iterdir()) == []  # the demo removed what it made
 
