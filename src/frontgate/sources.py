@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import os
+import re
 from os import PathLike
 
 from ._types import HashName
@@ -25,24 +26,36 @@ __all__ = ["AWS_SCHEMES", "load_signing_key", "read_key_file", "source_label"]
 AWS_SCHEMES = ("kms", "secretsmanager", "ssm")
 
 
+# a long base64 run without "/" (path separators break it): a pasted key body
+_KEY_LIKE = re.compile(r"[A-Za-z0-9+=]{40,}")
+
+
+def _shown_path(text: str) -> str:
+    """A path as error messages may show it: key material given as a path is never echoed."""
+    if "-----" in text or "\n" in text or "\\n" in text or _KEY_LIKE.search(text):
+        return "(the value given, which looks like key material rather than a path)"
+    return text
+
+
 def read_key_file(path: str | PathLike[str]) -> bytes:
     """Read a key file; ``file://PATH`` is the same as ``PATH``."""
     text = os.fspath(path)
     if text.startswith("file://"):
         text = text[len("file://") :]
+    shown = _shown_path(text)
     try:
         # os.path rather than pathlib: pathlib pulls in urllib at CLI start-up
         with open(os.path.expanduser(text), "rb") as handle:
             return handle.read()
     except FileNotFoundError:
-        raise ConfigError(ErrorCode.SOURCE_UNREADABLE, f"No key file at {text}.") from None
+        raise ConfigError(ErrorCode.SOURCE_UNREADABLE, f"No key file at {shown}.") from None
     except IsADirectoryError:
         raise ConfigError(
-            ErrorCode.SOURCE_UNREADABLE, f"{text} is a directory, not a key file."
+            ErrorCode.SOURCE_UNREADABLE, f"{shown} is a directory, not a key file."
         ) from None
     except OSError as exc:
         raise ConfigError(
-            ErrorCode.SOURCE_UNREADABLE, f"Cannot read the key file {text}: {exc.strerror}."
+            ErrorCode.SOURCE_UNREADABLE, f"Cannot read the key file {shown}: {exc.strerror}."
         ) from None
 
 
@@ -50,7 +63,7 @@ def source_label(source: str) -> str:
     """A name for a source that is safe to show (never the key itself)."""
     if "-----BEGIN" in source:
         return "<PEM text>"
-    return source
+    return _shown_path(source)
 
 
 def load_signing_key(
