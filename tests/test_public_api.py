@@ -49,7 +49,7 @@ def test_all_names_resolve(name: str) -> None:
 
 def test_unknown_name_raises_attribute_error() -> None:
     with pytest.raises(AttributeError):
-        _ = frontgate.NoSuchThing  # type: ignore[attr-defined]
+        _ = frontgate.NoSuchThing  # type: ignore[attr-defined,unused-ignore]
 
 
 def test_version() -> None:
