@@ -58,20 +58,45 @@ def rate(fn: Callable[[], object], *, seconds: float = 0.3) -> float:
         loops = loops * 2 if elapsed < seconds / 10 else int(loops * seconds / elapsed) + 1
 
 
+def _block(fn: Callable[[], object], target: float) -> int:
+    """How many calls of ``fn`` take about ``target`` seconds."""
+    start = time.perf_counter()
+    fn()
+    one = max(time.perf_counter() - start, 1e-7)
+    return max(1, int(target / one))
+
+
 def compare(
     fn: Callable[[], object],
     baseline: Callable[[], object],
     *,
-    rounds: int = 3,
-    seconds: float = 0.3,
+    seconds: float = 1.5,
+    block: float = 0.005,
 ) -> tuple[float, float]:
-    """Best rates of ``fn`` and ``baseline``, measured in alternating rounds so that load
-    from elsewhere on the machine hits both alike."""
-    best_fn = best_base = 0.0
-    for _ in range(rounds):
-        best_base = max(best_base, rate(baseline, seconds=seconds))
-        best_fn = max(best_fn, rate(fn, seconds=seconds))
-    return best_fn, best_base
+    """Rates of ``fn`` and ``baseline`` measured in alternating short blocks, so that load
+    from elsewhere on the machine falls on both alike; returns (fn rate, baseline rate)
+    scaled so that their ratio is the median of the per-block ratios."""
+    fn(), baseline()  # warm-up
+    n_fn, n_base = _block(fn, block), _block(baseline, block)
+    ratios: list[float] = []
+    spent_fn = spent_base = 0.0
+    deadline = time.perf_counter() + seconds
+    clock = time.perf_counter
+    while clock() < deadline or len(ratios) < 5:
+        start = clock()
+        for _ in range(n_fn):
+            fn()
+        middle = clock()
+        for _ in range(n_base):
+            baseline()
+        end = clock()
+        per_fn, per_base = (middle - start) / n_fn, (end - middle) / n_base
+        spent_fn += middle - start
+        spent_base += end - middle
+        ratios.append(per_base / per_fn)
+    ratio = statistics.median(ratios)
+    base_rate = n_base * len(ratios) / spent_base
+    return base_rate * ratio, base_rate
 
 
 def threaded_rate(fn: Callable[[], object], threads: int, *, calls: int) -> float:
