@@ -1,7 +1,8 @@
 """Run every bench module and print its figures: ``python -m bench [NAME ...]``.
 
 Each module in :data:`MODULES` exposes ``run() -> list[Row]``; add new ones to the list.
-Exit status 1 when a figure misses its target.
+Figures below target are marked MISS; with ``--strict`` they also make the exit status 1
+(timings on a shared machine vary, so a plain run only reports).
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ def _format(row: Row) -> str:
 
 
 def main(argv: list[str]) -> int:
-    names = [f"bench.{name}" for name in argv] or MODULES
+    strict = "--strict" in argv
+    names = [f"bench.{name}" for name in argv if name != "--strict"] or MODULES
     missed = 0
     started = time.perf_counter()
     for name in names:
@@ -40,7 +42,7 @@ def main(argv: list[str]) -> int:
             print(_format(row), flush=True)
             missed += row.ok is False
     print(f"({time.perf_counter() - started:.0f} s; {missed} figure(s) below target)")
-    return 1 if missed else 0
+    return 1 if missed and strict else 0
 
 
 if __name__ == "__main__":
