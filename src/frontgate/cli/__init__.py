@@ -49,7 +49,10 @@ def build_parser() -> Parser:
         description="Sign, verify and serve CloudFront private content.",
     )
     parser.add_argument("--version", action="version", version=_version())
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    # prog given: argparse would otherwise import shutil (and lzma, bz2) to size the terminal
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=Parser, prog="frontgate"
+    )
     for module in (_sign, _verify, _edge, _aws):
         module.register(sub)
     return parser
@@ -69,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     run = getattr(args, "run", None)
     if run is None:
-        parser.print_help(sys.stderr)
+        sys.stderr.write("frontgate: usage: give a command (see 'frontgate --help')\n")
         return 2
     with warnings.catch_warnings():
         warnings.simplefilter("default")

@@ -7,7 +7,6 @@ the error is one line and the exit code 2.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -175,6 +174,8 @@ def run_key_groups_create(args: argparse.Namespace) -> int:
 
 
 def run_setup(args: argparse.Namespace) -> int:
+    import json
+
     from frontgate.aws.setup import Setup
 
     setup = Setup(
@@ -258,6 +259,8 @@ def _signing_key(args: argparse.Namespace, aws: AwsSession) -> SigningKey:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    import json
+
     from frontgate.aws.keygroups import check_distribution
     from frontgate.keys import check_key_pair_id
 

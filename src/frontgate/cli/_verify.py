@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from typing import TYPE_CHECKING, Any
@@ -80,6 +79,8 @@ def _verifier(pairs: list[tuple[str, str]]) -> Any:
 
 
 def run_verify(args: argparse.Namespace) -> int:
+    import json
+
     verifier = _verifier(args.public_key)
     now = float(args.now) if args.now is not None else time.time()
     if args.cookie:
@@ -181,6 +182,8 @@ def report(decision: Decision, now: float, trusted: list[str] | None = None) -> 
 
 def inspect_value(value: str, now: float) -> dict[str, Any]:
     """Decode a signed URL, a Cookie header or sign-cookies JSON; check nothing."""
+    import json
+
     from frontgate.encoding import cf_b64decode, percent_decode
     from frontgate.errors import InputError
     from frontgate.policy import Policy, PolicyError
@@ -259,6 +262,8 @@ def _usage(message: str) -> Exception:
 
 
 def run_inspect(args: argparse.Namespace) -> int:
+    import json
+
     now = float(args.now) if args.now is not None else time.time()
     result = inspect_value(args.value, now)
     if args.json:
