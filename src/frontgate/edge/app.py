@@ -23,6 +23,7 @@ import logging
 import os
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote
 
@@ -67,6 +68,7 @@ _HOST_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-.")
 _EXPOSED: Final = "Content-Length, Content-Range, ETag, X-Amz-Cf-Id, X-Frontgate-Reason"
 
 
+@lru_cache(maxsize=256)
 def _valid_host(host: str) -> bool:
     # the Host is spliced into the URL the signature covers: a '/', '@', '?' or space in
     # it would let one signed URL name another file (R26), so only a hostname or an IP
@@ -318,6 +320,14 @@ class _Exchange:
         await self.send({"type": "http.response.body", "body": b""})
 
     async def _serve(self, info: files.FileInfo, query: bytes, wanted: Mapping[bytes, str]) -> None:
+        try:
+            await self._serve_open(info, query, wanted)
+        finally:
+            os.close(info.fd)
+
+    async def _serve_open(
+        self, info: files.FileInfo, query: bytes, wanted: Mapping[bytes, str]
+    ) -> None:
         headers = [
             ("Server", "AmazonS3"),
             ("ETag", info.etag),
@@ -359,25 +369,17 @@ class _Exchange:
         headers.append(("Content-Length", str(length)))
         headers.extend(responses.served_headers(self.request_id))
         self.status = status
+        await self._start(status, headers)
         if self.method == "HEAD" or length == 0:
-            await self._start(status, headers)
             await self.send({"type": "http.response.body", "body": b""})
             return
-        extensions = self.scope.get("extensions") or {}
-        try:
-            handle = open(info.path, "rb")  # noqa: SIM115 - closed below, across awaits
-        except OSError:
-            # the file vanished between the lookup and now
-            self.reason = "no-such-key"
-            return await self._answer(responses.not_found(info.key, request_id=self.request_id))
-        with handle:
-            await self._start(status, headers)
-            if status == 200 and "http.response.pathsend" in extensions:
-                # zero-copy: the server sends the file itself (ASGI pathsend extension)
-                await self.send({"type": "http.response.pathsend", "path": info.path})
-                self.bytes_sent = length
-                return
-            await self._stream(handle, first, length)
+        extensions = self.scope.get("extensions")
+        if status == 200 and extensions and "http.response.pathsend" in extensions:
+            # zero-copy: the server sends the file itself (ASGI pathsend extension)
+            await self.send({"type": "http.response.pathsend", "path": info.path})
+            self.bytes_sent = length
+            return
+        await self._stream(info.fd, first, length)
 
     async def _start(self, status: int, headers: list[tuple[str, str]]) -> None:
         await self.send(
@@ -388,13 +390,12 @@ class _Exchange:
             }
         )
 
-    async def _stream(self, handle: Any, first: int, length: int) -> None:
-        if first:
-            handle.seek(first)
+    async def _stream(self, fd: int, offset: int, length: int) -> None:
         send = self.send
         if length <= CHUNK:
-            body = handle.read(length)
+            body = os.pread(fd, length, offset)
             self.bytes_sent = len(body)
+            # a file that shrank since the lookup ends the connection short, like nginx
             await send({"type": "http.response.body", "body": body})
             return
         # a long body: stop reading the disk as soon as the viewer goes away (uvicorn
@@ -403,9 +404,10 @@ class _Exchange:
         try:
             remaining = length
             while remaining > 0 and not gone.done():
-                data = handle.read(min(CHUNK, remaining))
+                data = os.pread(fd, min(CHUNK, remaining), offset)
                 if not data:
-                    break  # the file shrank: the connection ends short, like nginx
+                    break
+                offset += len(data)
                 remaining -= len(data)
                 self.bytes_sent += len(data)
                 await send({"type": "http.response.body", "body": data, "more_body": remaining > 0})

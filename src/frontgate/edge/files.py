@@ -3,11 +3,13 @@
 Pure functions over the file system, no HTTP: :mod:`frontgate.edge.app` turns their
 answers into responses.
 
->>> import tempfile, pathlib
+>>> import os, tempfile, pathlib
 >>> root = pathlib.Path(tempfile.mkdtemp())
 >>> _ = (root / "a b.txt").write_bytes(b"hello")
->>> lookup(str(root), b"/a%20b.txt").size, lookup(str(root), b"/x/../a.txt")
-(5, 'bad-path')
+>>> found = lookup(str(root), b"/a%20b.txt")
+>>> found.size, found.key, lookup(str(root), b"/x/../a.txt")
+(5, 'a b.txt', 'bad-path')
+>>> os.close(found.fd)
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import os
 import stat
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
+from functools import lru_cache
 from typing import Final, Literal
 from urllib.parse import unquote_to_bytes
 
@@ -44,6 +47,8 @@ class FileInfo:
     path: str
     #: the S3-style key: the decoded request path without its leading ``/``
     key: str
+    #: the open file (read-only); whoever got this FileInfo closes it
+    fd: int
     size: int
     mtime: float
     #: strong validator from modification time and size, like nginx's
@@ -63,7 +68,8 @@ BadPath = Literal["bad-path"]
 
 
 def lookup(root: str, raw_path: bytes) -> FileInfo | Missing | BadPath:
-    """Map a raw request path (still percent-encoded) to a file under ``root`` (R49 step 5).
+    """Map a raw request path (still percent-encoded) to an open file under ``root`` (R49
+    step 5); the caller closes :attr:`FileInfo.fd`.
 
     ``root`` must be a real path (:func:`os.path.realpath`). Refuses (``"bad-path"``)
     paths that do not decode as UTF-8 or carry a ``..`` segment (also encoded as
@@ -80,29 +86,25 @@ def lookup(root: str, raw_path: bytes) -> FileInfo | Missing | BadPath:
     if ".." in segments:
         return "bad-path"
     key = path.lstrip("/")
-    candidate = os.path.join(root, *segments)
-    real = os.path.realpath(candidate)
-    # symlinks may point anywhere inside the origin, never outside (starlette's check)
-    if real != root and os.path.commonpath((root, real)) != root:
-        return "bad-path"
-    try:
-        st = os.stat(real)
-        if stat.S_ISDIR(st.st_mode):
-            key = f"{key.rstrip('/')}/{INDEX}".lstrip("/")
-            real = os.path.realpath(os.path.join(real, INDEX))
-            if os.path.commonpath((root, real)) != root:
-                return "bad-path"
-            st = os.stat(real)
-    except (FileNotFoundError, NotADirectoryError):
-        return Missing(key)
-    except OSError:
-        return Missing(key)
-    # FIFOs, sockets and devices are never opened: a FIFO would block the server
+    opened = _open_inside(root, os.path.join(root, *segments))
+    if opened is None or isinstance(opened, str):
+        return opened or Missing(key)
+    fd, st, real = opened
+    if stat.S_ISDIR(st.st_mode):
+        os.close(fd)
+        key = f"{key.rstrip('/')}/{INDEX}".lstrip("/")
+        opened = _open_inside(root, os.path.join(real, INDEX))
+        if opened is None or isinstance(opened, str):
+            return opened or Missing(key)
+        fd, st, real = opened
+    # FIFOs, sockets and devices are never served (opened non-blocking, so never waited on)
     if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
         return Missing(key)
     return FileInfo(
         path=real,
         key=key,
+        fd=fd,
         size=st.st_size,
         mtime=st.st_mtime,
         etag=f'"{st.st_mtime_ns:x}-{st.st_size:x}"',
@@ -110,6 +112,30 @@ def lookup(root: str, raw_path: bytes) -> FileInfo | Missing | BadPath:
     )
 
 
+_PROC_FD: Final = os.path.isdir("/proc/self/fd")
+_OPEN_FLAGS: Final = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
+
+
+def _open_inside(root: str, candidate: str) -> tuple[int, os.stat_result, str] | BadPath | None:
+    try:
+        fd = os.open(candidate, _OPEN_FLAGS)
+    except OSError:
+        return None
+    try:
+        # where the open file really is, symlinks resolved: one readlink on Linux
+        # instead of an lstat per path component (os.path.realpath)
+        real = os.readlink(f"/proc/self/fd/{fd}") if _PROC_FD else os.path.realpath(candidate)
+        # symlinks may point anywhere inside the origin, never outside
+        if real != root and not real.startswith(root.rstrip("/") + "/"):
+            os.close(fd)
+            return "bad-path"
+        return fd, os.fstat(fd), real
+    except OSError:
+        os.close(fd)
+        return None
+
+
+@lru_cache(maxsize=4096)
 def http_date(timestamp: float) -> str:
     """An IMF-fixdate (``Sun, 06 Nov 1994 08:49:37 GMT``)."""
     return formatdate(timestamp, usegmt=True)
@@ -117,7 +143,12 @@ def http_date(timestamp: float) -> str:
 
 def content_type(path: str) -> str:
     """The media type for a file name (``application/octet-stream`` when unknown)."""
-    guessed, encoding = mimetypes.guess_type(path, strict=False)
+    return _content_type(os.path.splitext(path)[1].lower())
+
+
+@lru_cache(maxsize=512)
+def _content_type(suffix: str) -> str:
+    guessed, encoding = mimetypes.guess_type(f"file{suffix}", strict=False)
     if guessed is None or encoding is not None:
         # a .gz/.br file is served as the bytes it is, not as its decoded type
         return "application/octet-stream"
