@@ -10,10 +10,11 @@ Exit codes: 0 success, 1 a refusal (``verify``), 2 the command could not run.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from collections.abc import Sequence
-from typing import NoReturn, TextIO
+from typing import Any, NoReturn, TextIO
 
 __all__ = ["CommandError", "Parser", "main"]
 
@@ -22,8 +23,30 @@ class CommandError(Exception):
     """A usage problem found after parsing: printed as one line, exit 2."""
 
 
+class _Formatter(argparse.HelpFormatter):
+    # argparse sizes the terminal through shutil (which imports lzma and bz2) for every
+    # argument added; os answers the same question without the imports
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        if width is None:
+            try:
+                width = os.get_terminal_size().columns - 2
+            except OSError:
+                width = 78
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
 class Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr and exit 2."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         sys.stderr.write(f"frontgate: usage: {message} (see '{self.prog} --help')\n")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
-import signal
 import sys
 import time
 from typing import TYPE_CHECKING, Any
@@ -97,6 +95,8 @@ def _hops(text: str) -> int:
 
 
 def _access_log() -> None:
+    import logging
+
     from frontgate.edge import ACCESS_LOG
 
     handler = logging.StreamHandler(sys.stderr)
@@ -214,6 +214,8 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def _keep(demo: Demo) -> None:
+    import signal
+
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
