@@ -27,6 +27,8 @@ __all__ = [
     "method_not_allowed",
     "new_request_id",
     "not_found",
+    "path_refused",
+    "range_not_satisfiable",
     "refusal",
     "request_too_large",
     "served_headers",
@@ -166,18 +168,41 @@ def method_not_allowed(*, request_id: str | None = None) -> EdgeResponse:
     return EdgeResponse(403, _error_headers(body, "text/html", rid), body)
 
 
-def bad_request(message: str = "Bad request.", *, request_id: str | None = None) -> EdgeResponse:
+def bad_request(
+    message: str = "Bad request.", *, request_id: str | None = None, strict: bool = False
+) -> EdgeResponse:
     """400: a request CloudFront cannot parse (no ``Host``, two ``Host`` headers, R49)."""
-    return _html_error(400, "", escape(message), request_id, "bad-request")
+    return _html_error(400, "", escape(message), request_id, None if strict else "bad-request")
 
 
-def request_too_large(*, request_id: str | None = None, url: bool = False) -> EdgeResponse:
+def request_too_large(
+    *, request_id: str | None = None, url: bool = False, strict: bool = False
+) -> EdgeResponse:
     """R43: a URL over 8,192 bytes (414) or headers over 20,480 bytes (494-style 400)."""
+    reason = None if strict else "too-large"
     if url:
-        return _html_error(414, "", "The URL is too long.", request_id, "too-large")
-    return _html_error(
-        400, "", "The request line and headers are too large.", request_id, "too-large"
+        return _html_error(414, "", "The URL is too long.", request_id, reason)
+    return _html_error(400, "", "The request line and headers are too large.", request_id, reason)
+
+
+def path_refused(*, request_id: str | None = None, strict: bool = False) -> EdgeResponse:
+    """403 ``AccessDenied`` for an allowed request whose path leaves the origin (R49 step 5)."""
+    response = error_response("AccessDenied", request_id=request_id)
+    if not strict:
+        response.headers.append(("X-Frontgate-Reason", "bad-path"))
+    return response
+
+
+def range_not_satisfiable(size: int, *, request_id: str | None = None) -> EdgeResponse:
+    """416 with S3's ``InvalidRange`` body and ``Content-Range: bytes */SIZE``."""
+    response = error_response(
+        "InvalidRange",
+        status=416,
+        request_id=request_id,
+        message="The requested range is not satisfiable",
     )
+    response.headers.append(("Content-Range", f"bytes */{size}"))
+    return response
 
 
 def not_found(key: str, *, request_id: str | None = None) -> EdgeResponse:

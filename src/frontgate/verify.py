@@ -513,18 +513,11 @@ class Verifier:
         policy_text = params.get(PARAM_POLICY)
         if policy_text is not None:
             kind = "custom"
-            try:
-                data = cf_b64decode(percent_decode(policy_text)) if policy_text else b""
-                if not data:
-                    raise PolicyError(ErrorCode.POLICY_INVALID, "Malformed policy: it is empty.")
-                policy = Policy.from_json(data)
-            except PolicyError as exc:
-                return self._malformed(exc.message, source, key_pair_id, hash_name, request_url)
-            except InputError:
-                return self._malformed(
-                    f"{_prefix(source)}Policy is not CloudFront base64 (R2).",
-                    source, key_pair_id, hash_name, request_url,
-                )  # fmt: skip
+            parsed = _parse_policy(policy_text)
+            if isinstance(parsed, str):
+                problem = parsed.replace("{prefix}", _prefix(source))
+                return self._malformed(problem, source, key_pair_id, hash_name, request_url)
+            policy, data = parsed
         elif PARAM_EXPIRES in params:
             kind = "canned"
             expires_text = params[PARAM_EXPIRES]
@@ -682,6 +675,23 @@ class Verifier:
             "The signature does not match this key and policy: the policy was edited after "
             "signing, or another private key signed it (R10)."
         )
+
+
+@lru_cache(maxsize=1024)
+def _parse_policy(text: str) -> tuple[Policy, bytes] | str:
+    """A custom policy value decoded and parsed (R2, R7, R8), or why it is malformed.
+
+    Cached: cookies and HLS segments send the same policy on every request.
+    """
+    try:
+        data = cf_b64decode(percent_decode(text)) if text else b""
+        if not data:
+            return "Malformed policy: it is empty."
+        return Policy.from_json(data), data
+    except PolicyError as exc:
+        return exc.message
+    except InputError:
+        return "{prefix}Policy is not CloudFront base64 (R2)."
 
 
 def _decide(

@@ -228,13 +228,16 @@ class _Exchange:
             ]
         if size > MAX_REQUEST_BYTES:
             return await self._answer(
-                responses.request_too_large(request_id=self.request_id), "too-large"
+                responses.request_too_large(request_id=self.request_id, strict=app.strict),
+                "too-large",
             )
         if len(hosts) != 1:
             what = "no Host header" if not hosts else "more than one Host header"
             return await self._answer(
                 responses.bad_request(
-                    f"The request carries {what}; send exactly one.", request_id=self.request_id
+                    f"The request carries {what}; send exactly one.",
+                    request_id=self.request_id,
+                    strict=app.strict,
                 ),
                 "bad-request",
             )
@@ -242,7 +245,9 @@ class _Exchange:
         if not _valid_host(host):
             return await self._answer(
                 responses.bad_request(
-                    "The Host header is not a host name.", request_id=self.request_id
+                    "The Host header is not a host name.",
+                    request_id=self.request_id,
+                    strict=app.strict,
                 ),
                 "bad-request",
             )
@@ -252,7 +257,10 @@ class _Exchange:
         url = f"{app.scheme}://{host}{target}"
         if len(url) > MAX_URL_BYTES:
             return await self._answer(
-                responses.request_too_large(request_id=self.request_id, url=True), "too-large"
+                responses.request_too_large(
+                    request_id=self.request_id, url=True, strict=app.strict
+                ),
+                "too-large",
             )
         # R42: the cache behaviour allows GET and HEAD; checked before any signature
         if self.method != "GET" and self.method != "HEAD":
@@ -276,10 +284,9 @@ class _Exchange:
         # authorised: only now does the file system get looked at (R49)
         found = files.lookup(app.origin, self.raw_path)
         if found == "bad-path":
-            refused = responses.error_response("AccessDenied", request_id=self.request_id)
-            if not app.strict:
-                refused.headers.append(("X-Frontgate-Reason", "bad-path"))
-            return await self._answer(refused, "bad-path")
+            return await self._answer(
+                responses.path_refused(request_id=self.request_id, strict=app.strict), "bad-path"
+            )
         if isinstance(found, files.Missing):
             return await self._answer(
                 responses.not_found(found.key, request_id=self.request_id), "no-such-key"
@@ -349,15 +356,8 @@ class _Exchange:
             wanted.get(b"range"), info.size, if_range=wanted.get(b"if-range"), info=info
         )
         if span == "unsatisfiable":
-            refused = responses.error_response(
-                "InvalidRange",
-                status=416,
-                request_id=self.request_id,
-                message="The requested range is not satisfiable",
-            )
-            refused.headers.extend(
-                [("Content-Range", f"bytes */{info.size}"), *headers[1:validators]]
-            )
+            refused = responses.range_not_satisfiable(info.size, request_id=self.request_id)
+            refused.headers.extend(headers[1:validators])
             return await self._answer(refused)
         if span is None:
             first, last, status = 0, info.size - 1, 200
