@@ -251,6 +251,10 @@ def _policy_from_doc(doc: object) -> Policy:
         if not isinstance(source, str):
             raise _malformed('"IpAddress" needs "AWS:SourceIp" as one string')
         try:
+            # normalize_ip forgives spaces around signer input; a signed policy gets no
+            # such reading: " 192.0.2.1" is not one IPv4 address (R8, R15)
+            if source != source.strip():
+                raise _malformed("white space around the address")
             ip = normalize_ip(source)
         except InputError as exc:
             raise _malformed(f'"AWS:SourceIp" {source!r} is not one IPv4 address or range') from exc
