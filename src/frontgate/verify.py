@@ -660,7 +660,8 @@ class Verifier:
             )
         if isinstance(policy, int):
             for variant, what in _url_variants(request_url):
-                candidate = Policy(variant, policy).to_bytes()
+                # surrogatepass as for the request itself: any str may arrive (R38)
+                candidate = Policy(variant, policy).to_json().encode("utf-8", "surrogatepass")
                 if _verify(public, signature, candidate, hash_name):
                     return (
                         f"The signature is for {variant}, but the request is for {request_url} "
