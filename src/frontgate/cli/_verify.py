@@ -46,6 +46,8 @@ def register(sub: Any) -> None:
     verify.add_argument("--now", type=now_arg, metavar="WHEN", help="judge at this time")
     verify.add_argument("--json", action="store_true", help="print one JSON object (R39)")
     verify.set_defaults(run=run_verify)
+    # contract: every --url value is judged, even one argparse would take for an option
+    verify.__class__ = type("VerifyParser", (_URLValueFirst, type(verify)), {})
 
     inspect = sub.add_parser(
         "inspect",
@@ -63,6 +65,37 @@ def register(sub: Any) -> None:
     inspect.add_argument("--now", type=now_arg, metavar="WHEN", help="relative to this time")
     inspect.add_argument("--json", action="store_true", help="print one JSON object")
     inspect.set_defaults(run=run_inspect)
+
+
+class _URLValueFirst:
+    """Parser mixin: ``--url VALUE`` always takes VALUE, even ``-x`` or ``--json``."""
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        if args is not None:
+            args = _glue_url(list(args))
+        return super().parse_known_args(args, namespace)  # type: ignore[misc]
+
+
+def _glue_url(args: list[str]) -> list[str]:
+    glued: list[str] = []
+    rest = iter(args)
+    for arg in rest:
+        if arg == "--":
+            glued.append(arg)
+            glued.extend(rest)
+            break
+        value = next(rest, None) if arg == "--url" else None
+        glued.append(arg if value is None else f"--url={value}")
+    return glued
+
+
+def _write(text: str) -> None:
+    """Print ``text``; a character the terminal cannot encode is escaped, never fatal."""
+    try:
+        sys.stdout.write(text)
+    except UnicodeEncodeError:
+        encoding = sys.stdout.encoding or "utf-8"
+        sys.stdout.write(text.encode(encoding, "backslashreplace").decode(encoding))
 
 
 def _verifier(pairs: list[tuple[str, str]]) -> Any:
@@ -90,9 +123,9 @@ def run_verify(args: argparse.Namespace) -> int:
     else:
         decision = verifier.verify_url(args.url, client_ip=args.client_ip, now=now)
     if args.json:
-        sys.stdout.write(json.dumps(decision.to_dict(), indent=2) + "\n")
+        _write(json.dumps(decision.to_dict(), indent=2) + "\n")
     else:
-        sys.stdout.write(report(decision, now, trusted=list(verifier.keys)))
+        _write(report(decision, now, trusted=list(verifier.keys)))
     return 0 if decision.allowed else 1
 
 
@@ -237,7 +270,9 @@ def inspect_value(value: str, now: float) -> dict[str, Any]:
             problems.append("Policy is not CloudFront base64 (R2).")
     elif "Expires" in params:
         result["policy"] = "canned"
-        if params["Expires"].isdigit() and resource is not None:
+        expires_text = params["Expires"]
+        # ASCII digits only: "²".isdigit() is true, but int() refuses it (R5)
+        if expires_text.isascii() and expires_text.isdigit() and resource is not None:
             policy = Policy(resource, int(params["Expires"]))
             result["policy_document"] = policy.to_json()
         else:
@@ -267,7 +302,7 @@ def run_inspect(args: argparse.Namespace) -> int:
     now = float(args.now) if args.now is not None else time.time()
     result = inspect_value(args.value, now)
     if args.json:
-        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+        _write(json.dumps(result, indent=2) + "\n")
         return 0
     out = ["The signature was NOT checked (no key): use 'frontgate verify' to judge it.", ""]
     for name in ("source", "resource", "policy", "key_pair_id", "hash_algorithm"):
@@ -286,5 +321,5 @@ def run_inspect(args: argparse.Namespace) -> int:
     if result["problems"]:
         out.append("")
         out.extend(f"  problem: {p}" for p in result["problems"])
-    sys.stdout.write("\n".join(out) + "\n")
+    _write("\n".join(out) + "\n")
     return 0
