@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -25,6 +26,7 @@ import warnings
 from collections.abc import Iterable
 from http.cookiejar import CookieJar
 from pathlib import Path
+from typing import IO
 
 HERE = Path(__file__).resolve().parent
 KEY_PAIR_ID = "KDEMO0000001"
@@ -57,7 +59,7 @@ def prepare(directory: Path) -> None:
         path.write_bytes(data)
 
 
-def start_edge(directory: Path) -> tuple[subprocess.Popen[str], str]:
+def start_edge(directory: Path, echo: bool) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -83,7 +85,15 @@ def start_edge(directory: Path) -> tuple[subprocess.Popen[str], str]:
     if match is None:
         proc.kill()
         raise SystemExit(f"frontgate edge did not start: {line!r}")
+    # the edge's access log: shown when interactive, and read so the pipe never fills
+    threading.Thread(target=_relay, args=(proc.stdout, echo), daemon=True).start()
     return proc, match.group(1)
+
+
+def _relay(stream: IO[str], echo: bool) -> None:
+    for text in stream:
+        if echo:
+            print(f"edge: {text}", end="", flush=True)
 
 
 def django_env(directory: Path, edge_url: str) -> dict[str, str]:
@@ -231,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     procs: list[subprocess.Popen[str] | subprocess.Popen[bytes]] = []
     try:
         prepare(directory)
-        edge_proc, edge = start_edge(directory)
+        edge_proc, edge = start_edge(directory, echo=not args.check)
         procs.append(edge_proc)
         port = args.port or free_port()
         procs.append(start_django(django_env(directory, edge), port, args.server))

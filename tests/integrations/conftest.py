@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -158,6 +159,7 @@ def edge_available() -> bool:
 
 def start_edge(origin: Path, public_key: Path = PUBLIC_KEY) -> tuple[subprocess.Popen[str], str]:
     """Start ``frontgate edge`` for ``origin``; returns the process and its base URL."""
+    errors = tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed by stop()
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -172,29 +174,42 @@ def start_edge(origin: Path, public_key: Path = PUBLIC_KEY) -> tuple[subprocess.
             "127.0.0.1",
             "--port",
             "0",
+            "--no-access-log",
         ],
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=errors,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+    _stderr_files[proc.pid] = errors
     assert proc.stdout is not None
     line = proc.stdout.readline()
     prefix = "frontgate edge listening on "
     if not line.startswith(prefix):
-        proc.kill()
-        _, err = proc.communicate(timeout=5)
-        raise RuntimeError(f"frontgate edge did not start: {line!r} {err[-2000:]!r}")
+        stop(proc)
+        errors.seek(0)
+        raise RuntimeError(f"frontgate edge did not start: {line!r} {errors.read()[-2000:]!r}")
+    # keep reading so that the edge never blocks on a full pipe
+    threading.Thread(target=proc.stdout.read, daemon=True).start()
     return proc, line[len(prefix) :].strip()
 
 
+_stderr_files: dict[int, Any] = {}
+
+
 def stop(proc: subprocess.Popen[str]) -> None:
+    """Stop a child started here (SIGTERM, then SIGKILL after 5 s) and close its files."""
     proc.terminate()
     try:
         proc.wait(5)
     except subprocess.TimeoutExpired:  # pragma: no cover - a hung child
         proc.kill()
         proc.wait(5)
+    if proc.stdout is not None:
+        proc.stdout.close()
+    errors = _stderr_files.pop(proc.pid, None)
+    if errors is not None:
+        errors.close()
 
 
 #: the files every live test downloads through the edge
