@@ -5,7 +5,7 @@
 >>> key = generate_private_key("ecdsa")
 >>> signer = Signer(key, "K2JCJMDEHXQW5F")
 >>> verifier = Verifier({"K2JCJMDEHXQW5F": public_pem(key)})
->>> url = signer.sign_url("https://d.example/a.pdf", expires_at=1767290400)
+>>> url = signer.sign_url("https://d.example/a.pdf", expires_at=1767290400, now=1767290000)
 >>> verifier.verify_url(url, now=1767290399).reason
 <Reason.OK: 'ok'>
 >>> d = verifier.verify_url(url, now=1767290400)
@@ -268,7 +268,8 @@ def _ago(seconds: float) -> str:
 
 
 def _where(source: Source) -> str:
-    return "URL" if source == "url" else "cookies"
+    # the subject with its verb: "The URL carries", "The cookies carry"
+    return "URL carries" if source == "url" else "cookies carry"
 
 
 def _prefix(source: Source) -> str:
@@ -310,7 +311,7 @@ class Verifier:
     every thread.
     """
 
-    __slots__ = ("_check", "_ok_messages", "keys")
+    __slots__ = ("_check", "_checks", "_ok_messages", "keys")
 
     def __init__(
         self,
@@ -320,6 +321,13 @@ class Verifier:
     ) -> None:
         self.keys = keys if isinstance(keys, KeyGroup) else KeyGroup(keys)
         self._ok_messages: dict[tuple[str, str, str], str] = {}
+        # one ready-made check per (key, hash): isinstance on the key ABCs costs more than
+        # the rest of a verification's Python, so it happens once, here
+        self._checks = {
+            (key_id, name): _checker(public, name)
+            for key_id, public in self.keys.items()
+            for name in ("SHA1", "SHA256")
+        }
         self._check: Callable[[str, bytes, bytes, HashName], bool] = (
             lru_cache(maxsize=cache_size)(self._check_signature)
             if cache_size > 0
@@ -457,7 +465,7 @@ class Verifier:
             return Decision(
                 False,
                 Reason.MISSING_KEY,
-                f"The {where} carry no {prefix}Key-Pair-Id.{extra}",
+                f"The {where} no {prefix}Key-Pair-Id.{extra}",
                 source=source,
                 resource=request_url,
             )
@@ -483,7 +491,7 @@ class Verifier:
             return Decision(
                 False,
                 Reason.MISSING_SIGNATURE,
-                f"The {where} carry no {prefix}Signature (OP12).",
+                f"The {where} no {prefix}Signature (OP12).",
                 source=source,
                 key_pair_id=key_pair_id,
                 resource=request_url,
@@ -547,7 +555,7 @@ class Verifier:
         else:
             where, prefix = _where(source), _prefix(source)
             return self._malformed(
-                f"The {where} carry neither {prefix}Policy nor {prefix}Expires (OP11).",
+                f"The {where} neither {prefix}Policy nor {prefix}Expires (OP11).",
                 source, key_pair_id, hash_name, request_url,
             )  # fmt: skip
         # step 9: the signature (R18-R20)
@@ -601,7 +609,14 @@ class Verifier:
     def _check_signature(
         self, key_pair_id: str, signature: bytes, data: bytes, hash_name: HashName
     ) -> bool:
-        return _verify(self.keys[key_pair_id], signature, data, hash_name)
+        try:
+            self._checks[key_pair_id, hash_name](signature, data)
+        except InvalidSignature:
+            return False
+        except UnsupportedAlgorithm:
+            # SHA-1 switched off in this environment (P3): an error, never a refusal
+            return verify_signature(self.keys[key_pair_id], signature, data, hash_name)
+        return True
 
     def _malformed(
         self,
@@ -778,6 +793,15 @@ def _conditions(
     else:
         why = f"the viewer's address {_short(client_ip)} is outside it"
     return Reason.IP_MISMATCH, f"The policy admits only {policy.ip_address}, and {why} (R15, P12)."
+
+
+def _checker(public: PublicKey, hash_name: str) -> Callable[[bytes, bytes], None]:
+    """``check(signature, data)``: raises InvalidSignature unless it verifies (R18, R19)."""
+    if isinstance(public, rsa.RSAPublicKey):
+        rsa_verify, algorithm = public.verify, _HASH_OBJECTS[hash_name]
+        return lambda signature, data: rsa_verify(signature, data, _PKCS1, algorithm)
+    ec_verify, ecdsa = public.verify, _ECDSA[hash_name]
+    return lambda signature, data: ec_verify(signature, data, ecdsa)
 
 
 def _verify(public: PublicKey, signature: bytes, data: bytes, hash_name: str) -> bool:
