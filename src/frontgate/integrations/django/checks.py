@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.conf import settings
 from django.core.checks import CheckMessage, Error
 
 from ...errors import FrontgateError
@@ -32,6 +31,8 @@ def check_configuration(
 ) -> list[CheckMessage]:
     """Validate ``settings.FRONTGATE`` and sign (then verify) a test URL."""
     del app_configs, kwargs
+    from django.conf import settings
+
     try:
         gate = build_gate()
     except FrontgateError as exc:
@@ -67,6 +68,8 @@ def check_configuration(
 
 
 def _check_sendfile(gate: Any) -> list[CheckMessage]:
+    from django.conf import settings
+
     errors: list[CheckMessage] = []
     if _MIDDLEWARE not in getattr(settings, "MIDDLEWARE", ()):
         errors.append(

@@ -11,7 +11,6 @@ import threading
 from collections.abc import Mapping
 from typing import Any, Final
 
-from django.conf import settings
 from django.core.signals import setting_changed
 
 from ...distribution import Distribution
@@ -33,6 +32,8 @@ _gate: Gate | None = None
 def config_from_settings() -> tuple[dict[str, Any], set[str]]:
     """``settings.FRONTGATE`` completed from django-storages' settings, and the names of
     the keys that came from there."""
+    from django.conf import settings
+
     raw = getattr(settings, "FRONTGATE", None)
     if raw is not None and not isinstance(raw, Mapping):
         raise ConfigError(

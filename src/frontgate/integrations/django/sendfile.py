@@ -19,7 +19,6 @@ from posixpath import normpath
 from typing import Any
 from urllib.parse import quote
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 __all__ = ["sendfile"]
@@ -28,6 +27,8 @@ __all__ = ["sendfile"]
 def sendfile(request: HttpRequest, filename: str | PathLike[str], **kwargs: Any) -> HttpResponse:
     """The backend function django-sendfile2 calls with the absolute file path."""
     del request, kwargs
+    from django.conf import settings
+
     response = HttpResponse()
     path = PurePosixPath(fspath(filename))
     url_root = getattr(settings, "SENDFILE_URL", None)
