@@ -13,8 +13,9 @@ from importlib import import_module
 
 from ._harness import Row
 
-#: bench modules, each with run() -> list[Row]
-MODULES = ["bench.sign"]
+#: bench modules, each with run() -> list[Row] (bench.edge and bench.kms_batch run on their own:
+#: make bench-edge needs nginx and wrk, kms_batch a moto server)
+MODULES = ["bench.sign", "bench.verify", "bench.integrations"]
 
 
 def _format(row: Row) -> str:
