@@ -214,7 +214,8 @@ def _epoch(obj: object, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise _malformed(f"{where} must be a JSON integer (not quoted), got {value!r}")
     if value < 0 or value > MAX_EPOCH:
-        raise _malformed(f"{where} {value} is outside 0..{MAX_EPOCH} (milliseconds?)")
+        hint = " (milliseconds? CloudFront wants seconds)" if value > 10**12 else ""
+        raise _malformed(f"{where} {value} is outside 0..{MAX_EPOCH}{hint}")
     return value
 
 

@@ -11,6 +11,7 @@ Pure functions: the local edge, the integrations and the CLI turn a
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
@@ -66,7 +67,7 @@ def new_request_id() -> str:
 
 def _via(request_id: str) -> str:
     # CloudFront's Via names a 32-hex-digit edge host; derive it from the request id
-    host = base64.b16encode(request_id.encode()[:16]).decode().lower()
+    host = hashlib.blake2s(request_id.encode(), digest_size=16).hexdigest()
     return f"1.1 {host}.cloudfront.net (CloudFront)"
 
 

@@ -524,7 +524,9 @@ class Verifier:
             parsed = _parse_policy(policy_text)
             if isinstance(parsed, str):
                 problem = parsed.replace("{prefix}", _prefix(source))
-                return self._malformed(problem, source, key_pair_id, hash_name, request_url)
+                return self._malformed(
+                    problem, source, key_pair_id, hash_name, request_url, "custom"
+                )
             policy, data = parsed
         elif PARAM_EXPIRES in params:
             kind = "canned"
@@ -545,7 +547,7 @@ class Verifier:
                 return self._malformed(
                     f"{_prefix(source)}Expires {_short(expires_text)!r} is not whole seconds "
                     f"since 1970 (0 to {MAX_EPOCH}, digits only) (R5).{hint}",
-                    source, key_pair_id, hash_name, request_url,
+                    source, key_pair_id, hash_name, request_url, "canned",
                 )  # fmt: skip
             policy = int(expires_text)
             data = (
@@ -625,12 +627,14 @@ class Verifier:
         key_pair_id: str,
         hash_name: HashName,
         request_url: str,
+        kind: PolicyKind | None = None,
     ) -> Decision:
         return Decision(
             False,
             Reason.MALFORMED_POLICY,
             message,
             source=source,
+            policy=kind,
             key_pair_id=key_pair_id,
             hash_algorithm=hash_name,
             resource=request_url,
