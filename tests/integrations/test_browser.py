@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.browser import Browser, Page, require_chromium
+from tests.browser import Browser, DevToolsError, Page, require_chromium
 from tests.conftest import KEY_PAIR_ID
 
 from .conftest import edge_available, start_edge, stop
@@ -126,9 +126,16 @@ def test_browser_download_follows_signed_redirect_to_the_edge(
     assert page.evaluate("document.body.textContent").count(DOWNLOAD_NAME) == 1
 
     page.evaluate(f"document.getElementById('{SLUG}').click()")
-    began = browser.wait_event(
-        "Browser.downloadWillBegin", lambda event: event["frameId"] == page.target, timeout=15
-    )
+    try:
+        began = browser.wait_event(
+            "Browser.downloadWillBegin", lambda event: event["frameId"] == page.target
+        )
+    except DevToolsError as error:  # say where the browser went instead
+        answers = [
+            (event["response"]["url"], event["response"]["status"])
+            for event in page.network("Network.responseReceived")
+        ]
+        pytest.fail(f"{error}; the page is at {page.evaluate('location.href')}; {answers}")
     done = browser.wait_event(
         "Browser.downloadProgress",
         lambda event: event["guid"] == began["guid"] and event["state"] != "inProgress",
