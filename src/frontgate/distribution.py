@@ -22,8 +22,8 @@ from urllib.parse import quote
 from ._types import Duration, When
 from .errors import ErrorCode, InputError
 from .policy import prepare_url
-from .signer import SameSite, Signer, _now_seconds, cookie_headers
-from .times import duration_seconds
+from .signer import SameSite, Signer, cookie_headers
+from .times import duration_seconds, now_seconds
 
 __all__ = ["Distribution", "content_disposition", "quote_path"]
 
@@ -223,7 +223,7 @@ class Distribution:
 
         ``max_age=True`` adds ``Max-Age`` equal to the policy's remaining lifetime.
         """
-        now_s = _now_seconds(now, self.signer.clock)
+        now_s = now_seconds(now, self.signer.clock)
         cookies = self.cookies(
             prefix, expires_in=expires_in, expires_at=expires_at, ip_address=ip_address, now=now_s
         )

@@ -3,7 +3,7 @@
 >>> from frontgate import Signer
 >>> from frontgate.keys import generate_private_key, private_pem
 >>> signer = Signer.from_pem(private_pem(generate_private_key("rsa")), key_pair_id="K2JCJMDEHXQW5F")
->>> url = signer.sign_url("https://d111111abcdef8.cloudfront.net/video.mp4",
+>>> url = signer.sign_url("https://d111111abcdef8.cloudfront.net/video.mp4", now=1767290000,
 ...                       expires_at=1767290400)
 >>> url.split("&")[0], url.endswith("Key-Pair-Id=K2JCJMDEHXQW5F")
 ('https://d111111abcdef8.cloudfront.net/video.mp4?Expires=1767290400', True)
@@ -51,7 +51,7 @@ from .policy import (
     resource_matches,
     resource_warnings,
 )
-from .times import MAX_EPOCH, duration_seconds, expiry_epoch, start_epoch
+from .times import MAX_EPOCH, duration_seconds, expiry_epoch, now_seconds, start_epoch
 
 __all__ = ["SameSite", "Signer", "cookie_headers"]
 
@@ -59,22 +59,6 @@ SameSite = Literal["Lax", "Strict", "None"]
 
 _YEAR: Final = 365 * 86400
 _CACHE_SIZE: Final = 4096
-
-
-def _now_seconds(now: When | None, clock: Callable[[], float]) -> float:
-    if now is None:
-        return clock()
-    if type(now) is int or type(now) is float:
-        return now
-    if isinstance(now, datetime):
-        if now.tzinfo is None:
-            raise InputError(
-                ErrorCode.TIME_INVALID, "now is a naive datetime; give it a time zone (R45)."
-            )
-        return now.timestamp()
-    if isinstance(now, int | float) and not isinstance(now, bool):
-        return float(now)
-    raise InputError(ErrorCode.TIME_INVALID, "now must be an aware datetime or epoch seconds.")
 
 
 class Signer:
@@ -245,7 +229,7 @@ class Signer:
         ('https://d.example/a.jpg?w=1', 'Policy=')
         """
         base = prepare_url(url)
-        now_s = _now_seconds(now, self._clock)
+        now_s = now_seconds(now, self._clock)
         expires = self._expiry(expires_at, expires_in, now_s)
         cache = self._cache
         if not_before is None and ip_address is None and resource is None:
@@ -307,7 +291,7 @@ class Signer:
         >>> sorted(s.sign_cookies("https://d.example/videos/*", expires_in=60))
         ['CloudFront-Key-Pair-Id', 'CloudFront-Policy', 'CloudFront-Signature']
         """
-        now_s = _now_seconds(now, self._clock)
+        now_s = now_seconds(now, self._clock)
         expires = self._expiry(expires_at, expires_in, now_s)
         canned = (
             isinstance(resource, str)

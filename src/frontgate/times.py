@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import math
 import re
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
@@ -24,6 +26,7 @@ __all__ = [
     "duration_seconds",
     "expiry_epoch",
     "format_epoch",
+    "now_seconds",
     "parse_when",
     "start_epoch",
 ]
@@ -131,3 +134,26 @@ def format_epoch(epoch: int) -> str:
         return (_EPOCH + timedelta(seconds=epoch)).strftime("%Y-%m-%dT%H:%M:%SZ")
     except OverflowError:
         return f"epoch {epoch}"
+
+
+def now_seconds(now: When | None, clock: Callable[[], float] = time.time) -> float:
+    """The current time in epoch seconds: ``now`` when given, else ``clock()``.
+
+    The one place the clock is read (style: every clock-dependent call takes ``now=``).
+
+    >>> now_seconds(1767290400), now_seconds(None, lambda: 5.0)
+    (1767290400, 5.0)
+    """
+    if now is None:
+        return clock()
+    if type(now) is int or type(now) is float:
+        return now
+    if isinstance(now, datetime):
+        if now.tzinfo is None:
+            raise InputError(
+                ErrorCode.TIME_INVALID, "now is a naive datetime; give it a time zone (R45)."
+            )
+        return now.timestamp()
+    if isinstance(now, int | float) and not isinstance(now, bool):
+        return float(now)
+    raise InputError(ErrorCode.TIME_INVALID, "now must be an aware datetime or epoch seconds.")

@@ -20,9 +20,7 @@ it is misused (a naive ``now``) or the environment is broken (SHA-1 refused, P3)
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
 from typing import TYPE_CHECKING, Final, Literal, NamedTuple
@@ -33,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from ._types import HashName, When
 from .encoding import cf_b64decode, percent_decode
-from .errors import ErrorCode, InputError
+from .errors import InputError
 from .keys import KeyGroup, PrivateKey, PublicKey, describe_key, verify_signature
 from .policy import (
     COOKIE_EXPIRES,
@@ -52,7 +50,7 @@ from .policy import (
     ip_in_network,
     resource_warnings,
 )
-from .times import MAX_EPOCH, format_epoch
+from .times import MAX_EPOCH, format_epoch, now_seconds
 
 if TYPE_CHECKING:
     from ._types import PEMData
@@ -287,20 +285,6 @@ _PKCS1: Final = padding.PKCS1v15()
 _ECDSA: Final = {name: ec.ECDSA(algorithm) for name, algorithm in _HASH_OBJECTS.items()}
 
 
-def _now(now: When | None) -> float:
-    if now is None:
-        return time.time()
-    if isinstance(now, datetime):
-        if now.tzinfo is None:
-            raise InputError(
-                ErrorCode.TIME_INVALID, "now is a naive datetime; give it a time zone (R45)."
-            )
-        return now.timestamp()
-    if isinstance(now, int | float) and not isinstance(now, bool):
-        return float(now)
-    raise InputError(ErrorCode.TIME_INVALID, "now must be an aware datetime or epoch seconds.")
-
-
 class Verifier:
     """Decides whether CloudFront would serve a request, for a set of trusted keys (R22).
 
@@ -346,7 +330,7 @@ class Verifier:
         request = _rebuild(url)
         if request is None:
             return _malformed_url(url)
-        return self._judge_request(request, None, client_ip, _now(now))
+        return self._judge_request(request, None, client_ip, now_seconds(now))
 
     def verify_cookies(
         self,
@@ -365,7 +349,7 @@ class Verifier:
             jar = {k: v for k, v in cookies.items() if k in _COOKIE_TO_PARAM}
         else:
             jar = parse_cookie_header(cookies)
-        return self._judge_request(request, jar, client_ip, _now(now))
+        return self._judge_request(request, jar, client_ip, now_seconds(now))
 
     def verify_request(
         self,
@@ -380,7 +364,7 @@ class Verifier:
         if request is None:
             return _malformed_url(url)
         return self._judge_request(
-            request, parse_cookie_header(cookie_headers), client_ip, _now(now)
+            request, parse_cookie_header(cookie_headers), client_ip, now_seconds(now)
         )
 
     def signed_by(self, url: str, cookies: Mapping[str, str] | str | None = None) -> str | None:
