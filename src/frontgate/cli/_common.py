@@ -7,11 +7,14 @@ import os
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from frontgate.keys import KeyGroup
     from frontgate.signer import Signer
 
 __all__ = [
+    "add_public_key_option",
     "add_signing_options",
     "expiry_from_args",
+    "key_group_from_args",
     "now_arg",
     "passphrase_from_env",
     "public_key_arg",
@@ -56,6 +59,32 @@ def public_key_arg(text: str) -> tuple[str, str]:
             f"expected ID=PATH (e.g. K2JCJMDEHXQW5F=public_key.pem), got {text!r}"
         )
     return key_id, path
+
+
+def add_public_key_option(parser: argparse.ArgumentParser) -> None:
+    """``--public-key ID=PATH``, repeatable: the key group a verifier or edge trusts."""
+    parser.add_argument(
+        "--public-key",
+        action="append",
+        required=True,
+        type=public_key_arg,
+        metavar="ID=PATH",
+        help="a trusted public key (repeatable: a key group)",
+    )
+
+
+def key_group_from_args(pairs: list[tuple[str, str]]) -> KeyGroup:
+    """The key group named by the ``--public-key ID=PATH`` options."""
+    from frontgate.errors import ConfigError, ErrorCode
+    from frontgate.keys import KeyGroup
+    from frontgate.sources import read_key_file
+
+    keys: dict[str, bytes] = {}
+    for key_id, path in pairs:
+        if key_id in keys:
+            raise ConfigError(ErrorCode.CONFIG_CONFLICT, f"--public-key {key_id} is given twice.")
+        keys[key_id] = read_key_file(path)
+    return KeyGroup(keys)
 
 
 def passphrase_from_env(name: str | None) -> str | None:

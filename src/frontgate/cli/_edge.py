@@ -7,7 +7,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
-from ._common import public_key_arg
+from ._common import add_public_key_option, key_group_from_args
 
 if TYPE_CHECKING:
     from frontgate.edge.demo import Demo, Step
@@ -26,14 +26,7 @@ def register(sub: Any) -> None:
         ),
     )
     edge.add_argument("--origin", required=True, metavar="DIR", help="the directory to serve")
-    edge.add_argument(
-        "--public-key",
-        action="append",
-        required=True,
-        type=public_key_arg,
-        metavar="ID=PATH",
-        help="a trusted public key (repeatable: a key group)",
-    )
+    add_public_key_option(edge)
     edge.add_argument("--host", default="127.0.0.1", help="address to listen on")
     edge.add_argument("--port", type=_port, default=8080, help="port to listen on (0: a free one)")
     edge.add_argument(
@@ -110,18 +103,10 @@ def _access_log() -> None:
 def run_edge(args: argparse.Namespace) -> int:
     from frontgate.edge import create_app
     from frontgate.edge.server import serve
-    from frontgate.errors import ConfigError, ErrorCode
-    from frontgate.keys import KeyGroup
-    from frontgate.sources import read_key_file
 
-    keys: dict[str, bytes] = {}
-    for key_id, path in args.public_key:
-        if key_id in keys:
-            raise ConfigError(ErrorCode.CONFIG_CONFLICT, f"--public-key {key_id} is given twice.")
-        keys[key_id] = read_key_file(path)
     app = create_app(
         args.origin,
-        KeyGroup(keys),
+        key_group_from_args(args.public_key),
         strict=args.strict,
         trust_forwarded_for=args.trust_forwarded_for,
         cors_origin=args.cors_origin,

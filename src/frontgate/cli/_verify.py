@@ -7,7 +7,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
-from ._common import now_arg, public_key_arg
+from ._common import add_public_key_option, key_group_from_args, now_arg
 
 if TYPE_CHECKING:
     from frontgate.verify import Decision
@@ -34,14 +34,7 @@ def register(sub: Any) -> None:
         metavar="NAME=VALUE",
         help="a cookie as it appears in the Cookie header (repeatable)",
     )
-    verify.add_argument(
-        "--public-key",
-        action="append",
-        required=True,
-        type=public_key_arg,
-        metavar="ID=PATH",
-        help="a trusted public key (repeatable: a key group)",
-    )
+    add_public_key_option(verify)
     verify.add_argument("--client-ip", metavar="IP", help="the viewer's IP address")
     verify.add_argument("--now", type=now_arg, metavar="WHEN", help="judge at this time")
     verify.add_argument("--json", action="store_true", help="print one JSON object (R39)")
@@ -99,16 +92,9 @@ def _write(text: str) -> None:
 
 
 def _verifier(pairs: list[tuple[str, str]]) -> Any:
-    from frontgate.errors import ConfigError, ErrorCode
-    from frontgate.sources import read_key_file
     from frontgate.verify import Verifier
 
-    keys: dict[str, bytes] = {}
-    for key_id, path in pairs:
-        if key_id in keys:
-            raise ConfigError(ErrorCode.CONFIG_CONFLICT, f"--public-key {key_id} is given twice.")
-        keys[key_id] = read_key_file(path)
-    return Verifier(keys)
+    return Verifier(key_group_from_args(pairs))
 
 
 def run_verify(args: argparse.Namespace) -> int:
