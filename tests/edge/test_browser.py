@@ -11,8 +11,6 @@ ignore ports, so cookies set by the app on 127.0.0.1:A are sent to the edge on
 from __future__ import annotations
 
 import logging
-import os
-import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -24,21 +22,16 @@ import pytest
 from frontgate.distribution import Distribution
 from frontgate.edge.server import running
 from frontgate.signer import Signer
+from tests.browser import FLAGS as BROWSER_FLAGS
+from tests.browser import require_chromium
 
 from .conftest import edge_app
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# the shared quiet flags, plus what this --dump-dom page needs
 FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
+    *BROWSER_FLAGS,
     "--autoplay-policy=no-user-gesture-required",
     "--virtual-time-budget=8000",
 ]
@@ -62,11 +55,7 @@ show("js-cookies", "[" + document.cookie + "]");
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    if CHROMIUM is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is not installed (apt-get install chromium; make sysdeps)")
-        pytest.skip("chromium is not installed")
-    return CHROMIUM
+    return require_chromium()
 
 
 class Site:
