@@ -374,11 +374,24 @@ class _Exchange:
             await self.send({"type": "http.response.body", "body": b""})
             return
         extensions = self.scope.get("extensions")
-        if status == 200 and extensions and "http.response.pathsend" in extensions:
-            # zero-copy: the server sends the file itself (ASGI pathsend extension)
-            await self.send({"type": "http.response.pathsend", "path": info.path})
-            self.bytes_sent = length
-            return
+        if extensions:
+            # zero-copy: the server sends the file itself (ASGI zerocopy, or pathsend for
+            # whole files); the open descriptor is what was checked, not the path again
+            if "http.response.zerocopy" in extensions:
+                self.bytes_sent = length
+                await self.send(
+                    {
+                        "type": "http.response.zerocopy",
+                        "file": info.fd,
+                        "offset": first,
+                        "count": length,
+                    }
+                )
+                return
+            if status == 200 and "http.response.pathsend" in extensions:
+                self.bytes_sent = length
+                await self.send({"type": "http.response.pathsend", "path": info.path})
+                return
         await self._stream(info.fd, first, length)
 
     async def _start(self, status: int, headers: list[tuple[str, str]]) -> None:

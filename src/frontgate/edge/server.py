@@ -19,14 +19,16 @@ connections without blocking the others).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import os
 import resource
 import signal
 import socket
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator
-from typing import Final
+from typing import Any, Final
 
 from frontgate.errors import ConfigError, ErrorCode
 
@@ -38,7 +40,12 @@ except ImportError as exc:  # pragma: no cover - exercised without the extra
         "frontgate edge needs uvicorn: pip install 'frontgate[edge]'.",
     ) from exc
 
-from .app import EdgeApp
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
+except ImportError:  # pragma: no cover - httptools is optional: h11 streams in chunks
+    HttpToolsProtocol = None  # type: ignore[assignment,misc]
+
+from .app import CHUNK, EdgeApp
 
 __all__ = ["EdgeServer", "bind", "make_config", "running", "serve"]
 
@@ -52,11 +59,146 @@ H11_MAX_HEADER_BYTES: Final = 32 * 1024
 BACKLOG: Final = 4096
 
 
+#: the ASGI extensions the zero-copy protocol offers in every scope
+ZERO_COPY: Final[dict[str, dict[object, object]]] = {
+    "http.response.zerocopy": {},
+    "http.response.pathsend": {},
+}
+
+
+if HttpToolsProtocol is not None:
+
+    class _ZeroCopyCycle(RequestResponseCycle):
+        """uvicorn's response cycle plus ``http.response.zerocopy`` and
+        ``http.response.pathsend``: the body goes from the file to the socket with
+        ``os.sendfile``, never through Python."""
+
+        waiter: asyncio.Future[None] | None = None
+
+        async def send(self, message: Any) -> None:
+            kind = message["type"]
+            if kind == "http.response.zerocopy":
+                file = message["file"]
+                fd = file if isinstance(file, int) else file.fileno()
+                offset = message.get("offset")
+                if offset is None:
+                    offset = os.lseek(fd, 0, os.SEEK_CUR)
+                count = message.get("count")
+                if count is None:
+                    count = os.fstat(fd).st_size - offset
+                await self._send_file(fd, offset, count, bool(message.get("more_body", False)))
+            elif kind == "http.response.pathsend":
+                fd = os.open(message["path"], os.O_RDONLY | os.O_CLOEXEC)
+                try:
+                    await self._send_file(fd, 0, os.fstat(fd).st_size, False)
+                finally:
+                    os.close(fd)
+            else:
+                await super().send(message)
+
+        async def _send_file(self, fd: int, offset: int, count: int, more_body: bool) -> None:
+            if not self.response_started or self.response_complete:
+                raise RuntimeError("A file can only be sent after http.response.start.")
+            transport = self.transport
+            sock = transport.get_extra_info("socket")
+            if (
+                self.disconnected
+                or self.scope["method"] == "HEAD"
+                or self.chunked_encoding is not False
+                or sock is None
+                or transport.get_write_buffer_size()
+            ):
+                # headers still queued, chunked framing or HEAD: the ordinary body path
+                while count > 0 and not self.disconnected:
+                    data = os.pread(fd, min(CHUNK, count), offset)
+                    if not data:
+                        break
+                    offset += len(data)
+                    count -= len(data)
+                    await super().send(
+                        {"type": "http.response.body", "body": data, "more_body": True}
+                    )
+                await super().send(
+                    {"type": "http.response.body", "body": b"", "more_body": more_body}
+                )
+                return
+            if count > self.expected_content_length:
+                raise RuntimeError("Response content longer than Content-Length")
+            if not await self._sendfile(sock.fileno(), fd, offset, count):
+                # the viewer left, or the file shrank: end the connection short, like nginx
+                self.disconnected = True
+                transport.close()
+                return
+            self.expected_content_length -= count
+            await super().send({"type": "http.response.body", "body": b"", "more_body": more_body})
+
+        async def _sendfile(self, out: int, fd: int, offset: int, count: int) -> bool:
+            # the transport owns `out`, so the loop will not watch it for us: a duplicate
+            # descriptor of the same socket is watched for writability instead
+            watched = -1
+            loop = asyncio.get_running_loop()
+            try:
+                while count > 0:
+                    if self.disconnected:
+                        return False
+                    try:
+                        sent = os.sendfile(out, fd, offset, count)
+                    except BlockingIOError:
+                        if watched < 0:
+                            watched = os.dup(out)
+                        waiter = self.waiter = loop.create_future()
+                        loop.add_writer(watched, _wake, waiter)
+                        try:
+                            await waiter
+                        finally:
+                            loop.remove_writer(watched)
+                            self.waiter = None
+                        continue
+                    except OSError:
+                        return False
+                    if sent == 0:
+                        return False
+                    offset += sent
+                    count -= sent
+                return True
+            finally:
+                if watched >= 0:
+                    os.close(watched)
+
+    class ZeroCopyProtocol(HttpToolsProtocol):
+        """uvicorn's httptools protocol whose requests may send files with
+        ``os.sendfile`` (ASGI ``http.response.zerocopy`` and ``http.response.pathsend``)."""
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self.scope["extensions"] = ZERO_COPY
+
+        def on_headers_complete(self) -> None:
+            super().on_headers_complete()
+            cycle = self.cycle
+            # the cycle was just made; its task runs on the next loop turn, so its
+            # class can still be narrowed to the one that handles files
+            if cycle is not None and type(cycle) is RequestResponseCycle:
+                cycle.__class__ = _ZeroCopyCycle
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            cycle = self.cycle
+            super().connection_lost(exc)
+            waiter = getattr(cycle, "waiter", None)
+            if waiter is not None:
+                _wake(waiter)
+
+
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
 def make_config(app: EdgeApp) -> uvicorn.Config:
     """The uvicorn configuration the edge runs with (see the module docstring)."""
     return uvicorn.Config(
         app,
-        http="auto",
+        http=ZeroCopyProtocol if HttpToolsProtocol is not None else "h11",
         loop="auto",
         ws="none",
         lifespan="off",
