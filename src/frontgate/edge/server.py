@@ -59,6 +59,8 @@ H11_MAX_HEADER_BYTES: Final = 32 * 1024
 BACKLOG: Final = 4096
 
 
+#: bodies up to this size are read and written with their head in one write
+SMALL_FILE: Final = 64 * 1024
 #: the ASGI extensions the zero-copy protocol offers in every scope
 ZERO_COPY: Final[dict[str, dict[object, object]]] = {
     "http.response.zerocopy": {},
@@ -70,14 +72,27 @@ if HttpToolsProtocol is not None:
 
     class _ZeroCopyCycle(RequestResponseCycle):
         """uvicorn's response cycle plus ``http.response.zerocopy`` and
-        ``http.response.pathsend``: the body goes from the file to the socket with
-        ``os.sendfile``, never through Python."""
+        ``http.response.pathsend``: a large body goes from the file to the socket with
+        ``os.sendfile``, never through Python. The head is held back and written with the
+        first body bytes, so a small response is one write."""
 
         waiter: asyncio.Future[None] | None = None
+        head: bytes = b""
 
         async def send(self, message: Any) -> None:
             kind = message["type"]
-            if kind == "http.response.zerocopy":
+            if kind == "http.response.start" and not self.response_started:
+                transport = self.transport
+                held = _Held()
+                self.transport = held  # type: ignore[assignment]
+                try:
+                    await super().send(message)
+                finally:
+                    self.transport = transport
+                self.head = held.data
+            elif kind == "http.response.body" and self.head:
+                await self._send_body(message.get("body", b""), message.get("more_body", False))
+            elif kind == "http.response.zerocopy":
                 file = message["file"]
                 fd = file if isinstance(file, int) else file.fileno()
                 offset = message.get("offset")
@@ -96,9 +111,45 @@ if HttpToolsProtocol is not None:
             else:
                 await super().send(message)
 
+        def _flush_head(self) -> None:
+            head, self.head = self.head, b""
+            if head and not self.disconnected:
+                self.transport.write(head)
+
+        async def _send_body(self, body: bytes, more_body: bool) -> None:
+            if (
+                self.disconnected
+                or self.response_complete
+                or self.chunked_encoding is not False
+                or self.scope["method"] == "HEAD"
+                or len(body) > self.expected_content_length
+            ):
+                # uvicorn's own framing and checks
+                self._flush_head()
+                await super().send(
+                    {"type": "http.response.body", "body": body, "more_body": more_body}
+                )
+                return
+            head, self.head = self.head, b""
+            self.transport.write(head + body)
+            self.expected_content_length -= len(body)
+            # uvicorn completes the response (length check, keep-alive, next request)
+            await super().send({"type": "http.response.body", "body": b"", "more_body": more_body})
+
         async def _send_file(self, fd: int, offset: int, count: int, more_body: bool) -> None:
             if not self.response_started or self.response_complete:
                 raise RuntimeError("A file can only be sent after http.response.start.")
+            if count <= SMALL_FILE and not self.disconnected:
+                # one read and one write beat a write plus a sendfile for small bodies
+                data = os.pread(fd, count, offset) if self.scope["method"] != "HEAD" else b""
+                if len(data) == count or self.scope["method"] == "HEAD":
+                    await self._send_body(data, more_body)
+                    return
+                self._flush_head()
+                self.disconnected = True  # the file shrank: end the connection short
+                self.transport.close()
+                return
+            self._flush_head()
             transport = self.transport
             sock = transport.get_extra_info("socket")
             if (
@@ -187,6 +238,18 @@ if HttpToolsProtocol is not None:
             waiter = getattr(cycle, "waiter", None)
             if waiter is not None:
                 _wake(waiter)
+
+
+class _Held:
+    """Stands in for the transport while uvicorn writes a response head."""
+
+    __slots__ = ("data",)
+
+    def __init__(self) -> None:
+        self.data = b""
+
+    def write(self, data: bytes) -> None:
+        self.data += data
 
 
 def _wake(waiter: asyncio.Future[None]) -> None:
