@@ -45,6 +45,10 @@ def png(width: int, height: int) -> bytes:
     )
 
 
+#: 300 KiB whose every byte tells its offset modulo 251 (a prime: no period of 2^n)
+BIG = bytes(i % 251 for i in range(300 * 1024))
+
+
 def make_origin(root: Path) -> Path:
     """An origin directory with the files the tests ask for, and a file outside it."""
     origin = root / "origin"
@@ -57,6 +61,8 @@ def make_origin(root: Path) -> Path:
     (origin / "pixel.png").write_bytes(png(3, 2))
     (origin / "digits.bin").write_bytes(bytes(range(256)) * 4)  # 1,024 bytes
     (origin / "empty.txt").write_bytes(b"")
+    # above the edge's small-body limit (64 KiB): served with sendfile where offered
+    (origin / "big.bin").write_bytes(BIG)
     (root / "outside.txt").write_bytes(b"outside the origin\n")
     os.symlink(root / "outside.txt", origin / "link-out.txt")
     os.symlink(origin / "hello.txt", origin / "link-in.txt")

@@ -14,7 +14,7 @@ from frontgate.distribution import Distribution
 from frontgate.edge.server import running
 from frontgate.signer import Signer
 
-from .conftest import HELLO, Edge, cookie_header, edge_app, get_raw, png
+from .conftest import BIG, HELLO, Edge, cookie_header, edge_app, get_raw, png
 
 
 def test_r49_signed_url_served_with_cloudfront_headers(edge: Edge, client: httpx.Client) -> None:
@@ -120,6 +120,30 @@ def test_r16_range(
     assert response.headers.get("content-range") == content_range
     assert response.content == body
     assert response.headers["content-length"] == str(len(body))
+
+
+@pytest.mark.parametrize(
+    ("range_header", "first", "last"),
+    [
+        pytest.param(None, 0, len(BIG) - 1, id="whole"),
+        pytest.param("bytes=100000-200000", 100000, 200000, id="middle"),
+        pytest.param("bytes=-70000", len(BIG) - 70000, len(BIG) - 1, id="suffix"),
+        pytest.param("bytes=1-", 1, len(BIG) - 1, id="open-end"),
+    ],
+)
+def test_r16_large_file_bodies_and_ranges_over_http(
+    edge: Edge, client: httpx.Client, range_header: str | None, first: int, last: int
+) -> None:
+    # big.bin is above the small-body limit, so these take the zero-copy path; two
+    # requests in a row also reuse the connection after a sendfile body
+    headers = {"Range": range_header} if range_header else {}
+    for _ in range(2):
+        response = client.get(edge.signed("big.bin"), headers=headers)
+        assert response.status_code == (206 if range_header else 200)
+        assert response.content == BIG[first : last + 1]
+        assert response.headers["content-length"] == str(last - first + 1)
+        if range_header:
+            assert response.headers["content-range"] == f"bytes {first}-{last}/{len(BIG)}"
 
 
 def test_r16_unsatisfiable_range_416(edge: Edge, client: httpx.Client) -> None:
