@@ -96,6 +96,11 @@ class Signer:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.key_pair_id: str = check_key_pair_id(key_pair_id)
+        if len(COOKIE_KEY_PAIR_ID) + len(self.key_pair_id) > MAX_COOKIE_BYTES:
+            raise InputError(
+                ErrorCode.KEY_PAIR_ID_INVALID,
+                f"key_pair_id is {len(self.key_pair_id)} characters; no cookie can carry it (R43).",
+            )
         self.hash_algorithm: HashName = check_hash_algorithm(hash_algorithm)
         self._key: SigningKey = key if isinstance(key, SigningKey) else LocalKey(key)
         self._sign = self._key.signer_for(self.hash_algorithm)
@@ -313,13 +318,16 @@ class Signer:
         cookies[COOKIE_KEY_PAIR_ID] = self.key_pair_id
         if self.hash_algorithm == "SHA256":
             cookies[COOKIE_HASH_ALGORITHM] = "SHA256"
-        for name, value in cookies.items():
-            if len(name) + len(value) > MAX_COOKIE_BYTES:
-                raise InputError(
-                    ErrorCode.TOO_LONG,
-                    f"Cookie {name} would be {len(name) + len(value)} bytes; browsers keep "
-                    f"cookies up to {MAX_COOKIE_BYTES} (R43). Use a shorter resource.",
-                )
+        # R43: only the policy grows with the resource; the signature is at most 344
+        # characters and the key pair id was checked when the signer was made
+        policy_value = cookies.get(COOKIE_POLICY)
+        if policy_value is not None and len(COOKIE_POLICY) + len(policy_value) > MAX_COOKIE_BYTES:
+            raise InputError(
+                ErrorCode.TOO_LONG,
+                f"Cookie {COOKIE_POLICY} would be {len(COOKIE_POLICY) + len(policy_value)} "
+                f"bytes; browsers keep cookies up to {MAX_COOKIE_BYTES} (R43). Use a shorter "
+                "resource.",
+            )
         return cookies
 
     def sign_policy(self, policy: Policy) -> dict[str, str]:
@@ -349,11 +357,17 @@ class Signer:
             else:
                 expires = expiry_epoch(expires_at)
         elif expires_in is not None:
-            moment = now + duration_seconds(expires_in)
             window = self._window
-            if window is not None:
-                moment = math.ceil(moment / window) * window
-            expires = expiry_epoch(moment)
+            if type(expires_in) is int and expires_in > 0 and window is None and now >= 0:
+                # whole seconds from now, rounded down (R45): the common case
+                expires = int(now) + expires_in
+                if expires > MAX_EPOCH:
+                    expires = expiry_epoch(expires)  # refuses, with the reason
+            else:
+                moment = now + duration_seconds(expires_in)
+                if window is not None:
+                    moment = math.ceil(moment / window) * window
+                expires = expiry_epoch(moment)
         else:
             raise InputError(
                 ErrorCode.TIME_INVALID,
