@@ -21,7 +21,6 @@ keyword arguments of the WSGI/ASGI middleware.
 from __future__ import annotations
 
 import difflib
-import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -29,7 +28,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from ._types import HashName
-from .distribution import Distribution
+from .distribution import Distribution, is_loopback_host
 from .errors import ConfigError, ErrorCode, FrontgateError
 from .signer import SameSite, Signer
 
@@ -81,15 +80,6 @@ def _seconds(where: str, key: str, value: object) -> int | float:
     return value
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _base_url(where: str, value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(
@@ -109,7 +99,7 @@ def _base_url(where: str, value: object) -> str:
             f"must be an https:// URL such as 'https://d111111abcdef8.cloudfront.net', "
             f"not {value!r}.",
         )
-    if parts.scheme == "http" and not _is_loopback(host):
+    if parts.scheme == "http" and not is_loopback_host(host):
         raise _invalid(
             where,
             "BASE_URL",

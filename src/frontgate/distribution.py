@@ -25,7 +25,7 @@ from .policy import prepare_url
 from .signer import SameSite, Signer, cookie_headers
 from .times import duration_seconds, now_seconds
 
-__all__ = ["Distribution", "content_disposition", "quote_path"]
+__all__ = ["Distribution", "content_disposition", "is_loopback_host", "quote_path"]
 
 log = logging.getLogger("frontgate")
 
@@ -77,7 +77,8 @@ def content_disposition(filename: str | None, *, attachment: bool = False) -> st
     return value
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback_host(host: str) -> bool:
+    """Tell whether a URL host is this machine (``localhost``, ``127.0.0.1``, ``[::1]``)."""
     host = host.strip("[]")
     if host == "localhost" or host.endswith(".localhost"):
         return True
@@ -124,7 +125,7 @@ class Distribution:
                 ErrorCode.URL_INVALID, f"The base URL {base_url!r} must not carry a query."
             )
         hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-        if scheme != "https" and not _is_loopback(hostname):
+        if scheme != "https" and not is_loopback_host(hostname):
             raise InputError(
                 ErrorCode.URL_INVALID,
                 f"The base URL {base_url!r} must be https (http:// only for a loopback "

@@ -38,6 +38,7 @@ __all__ = [
     "FrontgateWarning",
     "InputError",
     "KeyLoadError",
+    "extra_missing",
 ]
 
 
@@ -106,6 +107,15 @@ class ConfigError(FrontgateError):
 
 class BackendError(FrontgateError):
     """The crypto backend or a remote service (KMS, AWS) could not do what was asked."""
+
+
+def extra_missing(what: str, extra: str) -> ConfigError:
+    """The error an adapter raises when its optional dependency is not installed.
+
+    >>> str(extra_missing("frontgate edge needs uvicorn", "edge"))
+    "frontgate edge needs uvicorn: pip install 'frontgate[edge]'."
+    """
+    return ConfigError(ErrorCode.EXTRA_MISSING, f"{what}: pip install 'frontgate[{extra}]'.")
 
 
 class FrontgateWarning(UserWarning):

@@ -18,7 +18,7 @@ import re
 from os import PathLike
 
 from ._types import HashName
-from .errors import ConfigError, ErrorCode
+from .errors import ConfigError, ErrorCode, extra_missing
 from .keys import LocalKey, SigningKey, load_private_key
 
 __all__ = ["AWS_SCHEMES", "load_signing_key", "read_key_file", "source_label"]
@@ -82,10 +82,7 @@ def load_signing_key(
         try:
             from .aws import sources as aws_sources
         except ImportError as exc:  # pragma: no cover - depends on the installed extras
-            raise ConfigError(
-                ErrorCode.EXTRA_MISSING,
-                f"The {scheme}: key source needs boto3: pip install 'frontgate[aws]'.",
-            ) from exc
+            raise extra_missing(f"The {scheme}: key source needs boto3", "aws") from exc
         return aws_sources.load(scheme, rest, passphrase=passphrase, hash_algorithm=hash_algorithm)
     if sep and scheme == "env":
         if not rest:

@@ -14,12 +14,9 @@ from __future__ import annotations
 try:
     import boto3 as _boto3  # noqa: F401 - the extra's presence check
 except ImportError as exc:  # pragma: no cover - depends on the installed extras
-    from frontgate.errors import ConfigError, ErrorCode
+    from frontgate.errors import extra_missing
 
-    raise ConfigError(
-        ErrorCode.EXTRA_MISSING,
-        "The AWS features need boto3: pip install 'frontgate[aws]'.",
-    ) from exc
+    raise extra_missing("The AWS features need boto3", "aws") from exc
 
 from .batch import sign_urls as sign_urls
 from .kms import KmsKey as KmsKey

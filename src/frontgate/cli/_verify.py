@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from typing import TYPE_CHECKING, Any
 
 from ._common import add_public_key_option, key_group_from_args, now_arg
@@ -100,8 +99,10 @@ def _verifier(pairs: list[tuple[str, str]]) -> Any:
 def run_verify(args: argparse.Namespace) -> int:
     import json
 
+    from frontgate.times import now_seconds
+
     verifier = _verifier(args.public_key)
-    now = float(args.now) if args.now is not None else time.time()
+    now = now_seconds(args.now)
     if args.cookie:
         decision = verifier.verify_cookies(
             args.url, "; ".join(args.cookie), client_ip=args.client_ip, now=now
@@ -285,7 +286,9 @@ def _usage(message: str) -> Exception:
 def run_inspect(args: argparse.Namespace) -> int:
     import json
 
-    now = float(args.now) if args.now is not None else time.time()
+    from frontgate.times import now_seconds
+
+    now = now_seconds(args.now)
     result = inspect_value(args.value, now)
     if args.json:
         _write(json.dumps(result, indent=2) + "\n")

@@ -30,15 +30,12 @@ import time
 from collections.abc import Callable, Generator, Iterator
 from typing import Any, Final
 
-from frontgate.errors import ConfigError, ErrorCode
+from frontgate.errors import ConfigError, ErrorCode, extra_missing
 
 try:
     import uvicorn
 except ImportError as exc:  # pragma: no cover - exercised without the extra
-    raise ConfigError(
-        ErrorCode.EXTRA_MISSING,
-        "frontgate edge needs uvicorn: pip install 'frontgate[edge]'.",
-    ) from exc
+    raise extra_missing("frontgate edge needs uvicorn", "edge") from exc
 
 try:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle

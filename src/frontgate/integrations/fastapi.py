@@ -21,15 +21,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import ConfigError, ErrorCode
+from ..errors import ConfigError, ErrorCode, extra_missing
 
 try:
     from fastapi import FastAPI, Request
 except ImportError as exc:  # pragma: no cover - depends on the installed extras
-    raise ConfigError(
-        ErrorCode.EXTRA_MISSING,
-        "frontgate's FastAPI integration needs FastAPI: pip install 'frontgate[fastapi]'.",
-    ) from exc
+    raise extra_missing("frontgate's FastAPI integration needs FastAPI", "fastapi") from exc
 
 from ..config import Settings
 from ..distribution import Distribution

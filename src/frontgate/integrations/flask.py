@@ -21,17 +21,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from ..errors import ConfigError, ErrorCode
+from ..errors import ConfigError, ErrorCode, extra_missing
 
 try:
     from flask import Flask, current_app
     from flask import redirect as _redirect
     from werkzeug.wrappers import Response
 except ImportError as exc:  # pragma: no cover - depends on the installed extras
-    raise ConfigError(
-        ErrorCode.EXTRA_MISSING,
-        "frontgate's Flask integration needs Flask: pip install 'frontgate[flask]'.",
-    ) from exc
+    raise extra_missing("frontgate's Flask integration needs Flask", "flask") from exc
 
 from ..config import Settings
 from ..distribution import Distribution

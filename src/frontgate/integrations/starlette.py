@@ -14,16 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..errors import ConfigError, ErrorCode
+from ..errors import extra_missing
 
 try:
     from starlette.background import BackgroundTask
     from starlette.responses import RedirectResponse
 except ImportError as exc:  # pragma: no cover - depends on the installed extras
-    raise ConfigError(
-        ErrorCode.EXTRA_MISSING,
-        "frontgate's Starlette/FastAPI integration needs starlette: "
-        "pip install 'frontgate[fastapi]'.",
+    raise extra_missing(
+        "frontgate's Starlette/FastAPI integration needs starlette", "fastapi"
     ) from exc
 
 from ..distribution import Distribution

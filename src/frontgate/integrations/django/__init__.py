@@ -18,15 +18,12 @@ django-storages' ``AWS_CLOUDFRONT_KEY``/``AWS_CLOUDFRONT_KEY_ID``.
 
 from __future__ import annotations
 
-from ...errors import ConfigError, ErrorCode
+from ...errors import extra_missing
 
 try:
     import django  # noqa: F401 - fail here, with the install line, when the extra is missing
 except ImportError as exc:  # pragma: no cover - depends on the installed extras
-    raise ConfigError(
-        ErrorCode.EXTRA_MISSING,
-        "frontgate's Django integration needs Django: pip install 'frontgate[django]'.",
-    ) from exc
+    raise extra_missing("frontgate's Django integration needs Django", "django") from exc
 
 from .conf import get_distribution as get_distribution
 from .conf import get_gate as get_gate
