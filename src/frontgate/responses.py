@@ -11,7 +11,6 @@ Pure functions: the local edge, the integrations and the CLI turn a
 from __future__ import annotations
 
 import base64
-import hashlib
 import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
@@ -65,10 +64,8 @@ def new_request_id() -> str:
     return base64.urlsafe_b64encode(os.urandom(40)).decode("ascii")
 
 
-def _via(request_id: str) -> str:
-    # CloudFront's Via names a 32-hex-digit edge host; derive it from the request id
-    host = hashlib.blake2s(request_id.encode(), digest_size=16).hexdigest()
-    return f"1.1 {host}.cloudfront.net (CloudFront)"
+# A real edge's Via names the edge server, not the request: one host per process.
+_VIA: Final = f"1.1 {os.urandom(16).hex()}.cloudfront.net (CloudFront)"
 
 
 def served_headers(request_id: str | None = None) -> list[tuple[str, str]]:
@@ -76,7 +73,7 @@ def served_headers(request_id: str | None = None) -> list[tuple[str, str]]:
     rid = request_id or new_request_id()
     return [
         ("X-Cache", "Miss from cloudfront"),
-        ("Via", _via(rid)),
+        ("Via", _VIA),
         ("X-Amz-Cf-Id", rid),
     ]
 
@@ -88,7 +85,7 @@ def _error_headers(body: bytes, content_type: str, request_id: str | None) -> li
         ("Content-Type", content_type),
         ("Content-Length", str(len(body))),
         ("X-Cache", "Error from cloudfront"),
-        ("Via", _via(rid)),
+        ("Via", _VIA),
         ("X-Amz-Cf-Id", rid),
     ]
 
