@@ -225,14 +225,14 @@ class Distribution:
         ``max_age=True`` adds ``Max-Age`` equal to the policy's remaining lifetime.
         """
         now_s = now_seconds(now, self.signer.clock)
-        cookies = self.cookies(
-            prefix, expires_in=expires_in, expires_at=expires_at, ip_address=ip_address, now=now_s
-        )
+        if expires_at is None and expires_in is None:
+            expires_in = self.expires_in
+        # resolved once: the cookies carry exactly this expiry, and Max-Age counts to it
+        expires = self.signer.expiry(expires_at=expires_at, expires_in=expires_in, now=now_s)
+        cookies = self.cookies(prefix, expires_at=expires, ip_address=ip_address, now=now_s)
         if not self._secure:
             _warn_insecure_once(self.base_url)
-        remaining = None
-        if max_age:
-            remaining = _expiry_of(cookies) - int(now_s)
+        remaining = expires - int(now_s) if max_age else None
         return cookie_headers(
             cookies,
             path=path or self.cookie_path,
@@ -241,15 +241,6 @@ class Distribution:
             same_site=same_site or self.same_site,
             max_age=remaining,
         )
-
-
-def _expiry_of(cookies: Mapping[str, str]) -> int:
-    from .encoding import cf_b64decode
-    from .policy import COOKIE_EXPIRES, COOKIE_POLICY, Policy
-
-    if COOKIE_EXPIRES in cookies:
-        return int(cookies[COOKIE_EXPIRES])
-    return Policy.from_json(cf_b64decode(cookies[COOKIE_POLICY])).expires
 
 
 _warned: set[str] = set()

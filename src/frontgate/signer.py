@@ -347,7 +347,41 @@ class Signer:
 
     # -- helpers -----------------------------------------------------------------------
 
+    def expiry(
+        self,
+        *,
+        expires_at: When | None = None,
+        expires_in: Duration | None = None,
+        now: When | None = None,
+    ) -> int:
+        """The ``DateLessThan`` a signature made now would carry (R45 rounding, the
+        ``cache_window``), in epoch seconds.
+
+        >>> from frontgate.keys import generate_private_key
+        >>> Signer(generate_private_key("ecdsa"), "K1").expiry(expires_in=60.9, now=100)
+        160
+        """
+        return self._resolve_expiry(expires_at, expires_in, now_seconds(now, self._clock))
+
     def _expiry(self, expires_at: When | None, expires_in: Duration | None, now: float) -> int:
+        expires = self._resolve_expiry(expires_at, expires_in, now)
+        if expires <= now:
+            warnings.warn(
+                f"The expiry {expires} is already past; CloudFront will refuse the link (R13).",
+                FrontgateWarning,
+                stacklevel=3,
+            )
+        elif expires > now + _YEAR:
+            warnings.warn(
+                "The link lives more than a year; shared links stay usable that long (P2).",
+                FrontgateWarning,
+                stacklevel=3,
+            )
+        return expires
+
+    def _resolve_expiry(
+        self, expires_at: When | None, expires_in: Duration | None, now: float
+    ) -> int:
         if expires_at is not None:
             if expires_in is not None:
                 raise InputError(ErrorCode.TIME_INVALID, "Give expires_at or expires_in, not both.")
@@ -372,18 +406,6 @@ class Signer:
             raise InputError(
                 ErrorCode.TIME_INVALID,
                 "Give expires_at (a time) or expires_in (seconds or a timedelta).",
-            )
-        if expires <= now:
-            warnings.warn(
-                f"The expiry {expires} is already past; CloudFront will refuse the link (R13).",
-                FrontgateWarning,
-                stacklevel=3,
-            )
-        elif expires > now + _YEAR:
-            warnings.warn(
-                "The link lives more than a year; shared links stay usable that long (P2).",
-                FrontgateWarning,
-                stacklevel=3,
             )
         return expires
 
