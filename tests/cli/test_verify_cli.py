@@ -15,6 +15,7 @@ import pytest
 from tests.verify.conftest import (
     EC_ID,
     NOW,
+    R39_FIELDS,
     REFUSED_PUBLIC,
     RSA_ID,
     D,
@@ -32,22 +33,6 @@ ERROR_LINE = re.compile(r"frontgate: [a-z0-9-]+: [^\n]+\n")
 URL = f"{D}/videos/a.ts"
 RSA_KEY = f"{RSA_ID}={data_path('rsa_public.pem')}"
 EC_KEY = f"{EC_ID}={data_path('ec_public.pem')}"
-R39_FIELDS = {
-    "allowed",
-    "reason",
-    "message",
-    "source",
-    "policy",
-    "key_pair_id",
-    "hash_algorithm",
-    "resource",
-    "policy_resource",
-    "expires",
-    "not_before",
-    "ip_address",
-    "edge",
-    "warnings",
-}
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -195,3 +195,22 @@ def hash_name(request: pytest.FixtureRequest) -> HashName:
     """Each hash CloudFront accepts (R20)."""
     name: HashName = request.param
     return name
+
+
+#: the members `frontgate verify --json` and Decision.to_dict() carry (R39)
+R39_FIELDS = {
+    "allowed",
+    "reason",
+    "message",
+    "source",
+    "policy",
+    "key_pair_id",
+    "hash_algorithm",
+    "resource",
+    "policy_resource",
+    "expires",
+    "not_before",
+    "ip_address",
+    "edge",
+    "warnings",
+}

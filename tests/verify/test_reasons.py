@@ -11,6 +11,7 @@ from frontgate.verify import Decision, Reason, Verifier
 from tests.verify.conftest import (
     EC_ID,
     NOW,
+    R39_FIELDS,
     RSA_ID,
     D,
     canned_url,
@@ -233,23 +234,6 @@ def test_r38_edge_code_table(reason: Reason, code: str) -> None:
 
 
 # -- R39: the JSON shape --------------------------------------------------------------------
-
-R39_FIELDS = {
-    "allowed",
-    "reason",
-    "message",
-    "source",
-    "policy",
-    "key_pair_id",
-    "hash_algorithm",
-    "resource",
-    "policy_resource",
-    "expires",
-    "not_before",
-    "ip_address",
-    "edge",
-    "warnings",
-}
 
 
 def test_r39_to_dict_of_a_refusal(verifier: Verifier) -> None:
