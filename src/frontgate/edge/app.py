@@ -53,7 +53,7 @@ log = logging.getLogger(ACCESS_LOG)
 MAX_REQUEST_BYTES: Final = 20_480
 MAX_URL_BYTES: Final = 8_192
 #: bytes read from disk per body message: large enough for few writes, small enough that
-#: 1,000 slow readers hold little memory (uvicorn waits for the socket between messages)
+#: 1,000 slow readers hold little memory (the server waits for the socket between messages)
 CHUNK: Final = 256 * 1024
 #: S3's response header overrides, honoured when present in the (signed) URL
 _OVERRIDES: Final = {
@@ -411,7 +411,7 @@ class _Exchange:
             # a file that shrank since the lookup ends the connection short, like nginx
             await send({"type": "http.response.body", "body": body})
             return
-        # a long body: stop reading the disk as soon as the viewer goes away (uvicorn
+        # a long body: stop reading the disk as soon as the viewer goes away (a server
         # silently drops writes to a closed connection)
         gone = asyncio.ensure_future(_disconnected(self.receive))
         try:
