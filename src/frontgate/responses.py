@@ -183,6 +183,12 @@ def request_too_large(
     return _html_error(400, "", "The request line and headers are too large.", request_id, reason)
 
 
+def body_refused(*, request_id: str | None = None, strict: bool = False) -> EdgeResponse:
+    """403 with the HTML error page: a ``GET`` or ``HEAD`` that carries a body."""
+    reason = None if strict else "body-on-get"
+    return _html_error(403, "", "Bad request.", request_id, reason)
+
+
 def path_refused(*, request_id: str | None = None, strict: bool = False) -> EdgeResponse:
     """403 ``AccessDenied`` for an allowed request whose path leaves the origin (R49 step 5)."""
     response = error_response("AccessDenied", request_id=request_id)

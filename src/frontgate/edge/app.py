@@ -251,6 +251,16 @@ class _Exchange:
                 ),
                 "bad-request",
             )
+        if self.raw_path[:1] != b"/":
+            # asterisk-form (``OPTIONS *``) or anything else that names no object
+            return await self._answer(
+                responses.bad_request(
+                    "The request target is not a path.",
+                    request_id=self.request_id,
+                    strict=app.strict,
+                ),
+                "bad-request",
+            )
         target = self.raw_path.decode("latin-1")
         if query:
             target += "?" + query.decode("latin-1")
@@ -272,6 +282,12 @@ class _Exchange:
                 return await self._preflight(wanted)
             return await self._answer(
                 responses.method_not_allowed(request_id=self.request_id), "method-not-allowed"
+            )
+        # CloudFront answers a GET (or HEAD) that carries a body with 403
+        if b"transfer-encoding" in wanted or wanted.get(b"content-length", "").strip("0"):
+            return await self._answer(
+                responses.body_refused(request_id=self.request_id, strict=app.strict),
+                "body-on-get",
             )
         if app.trust_forwarded_for and forwarded:
             self.client_ip = _forwarded_ip(forwarded, app.trust_forwarded_for) or self.client_ip
@@ -461,6 +477,8 @@ _WANTED: Final = frozenset(
         b"origin",
         b"access-control-request-method",
         b"access-control-request-headers",
+        b"content-length",
+        b"transfer-encoding",
     }
 )
 

@@ -17,7 +17,8 @@ request:
 
 - headers must arrive within :data:`HEADER_READ_SECONDS` (a slow client is dropped);
 - the request line plus headers may not exceed :data:`MAX_HEAD_BYTES` (the server answers
-  431 and closes; between R43's 20,480 bytes and this cap the edge answers as CloudFront);
+  431 and closes; between R43's 20,480 bytes and this cap the edge answers CloudFront's
+  400 page);
 - at most :data:`MAX_HEADERS` header lines (431 beyond);
 - malformed request lines and headers (NUL, bare CR, obs-fold, a space before the colon)
   are answered 400 and the connection closed.
@@ -56,10 +57,11 @@ __all__ = ["HEADER_READ_SECONDS", "MAX_HEAD_BYTES", "bind", "running", "serve"]
 
 #: a request's head (request line and headers) must arrive within this many seconds
 HEADER_READ_SECONDS: Final = 10
-#: the largest request head the server reads; above R43's 20,480 so that the edge's own
-#: check answers CloudFront's 413 first, bounded so a runaway header cannot grow
-MAX_HEAD_BYTES: Final = 32 * 1024
-#: header lines per request (the server's parser answers 431 beyond)
+#: the largest request head the server reads (it answers 431 beyond); well above R43's
+#: 20,480 bytes so that the edge answers CloudFront's 400 page for heads in between (10,000
+#: tiny cookies), bounded so that a runaway header cannot grow
+MAX_HEAD_BYTES: Final = 128 * 1024
+#: header lines per request: the server's parser (hyper) answers 431 beyond
 MAX_HEADERS: Final = 100
 #: seconds open responses get to finish once a stop is asked (SIGTERM must end in 5 s)
 GRACEFUL_SECONDS: Final = 2
@@ -68,7 +70,9 @@ BACKLOG: Final = 4096
 _log = logging.getLogger("frontgate.edge")
 
 
-def _server(app: EdgeApp, host: str, port: int) -> Server:
+def _server(
+    app: EdgeApp, host: str, port: int, header_seconds: float = HEADER_READ_SECONDS
+) -> Server:
     return Server(
         app,
         address=host,
@@ -78,7 +82,7 @@ def _server(app: EdgeApp, host: str, port: int) -> Server:
         websockets=False,
         backlog=BACKLOG,
         http1_settings=HTTP1Settings(
-            header_read_timeout=HEADER_READ_SECONDS * 1000,
+            header_read_timeout=round(header_seconds * 1000),
             keep_alive=True,
             max_buffer_size=MAX_HEAD_BYTES,
         ),
@@ -155,8 +159,24 @@ async def _run(server: Server, stop: asyncio.Event) -> None:
         raise task.exception()  # type: ignore[misc]
 
 
+def _threads() -> set[str]:
+    try:
+        return set(os.listdir("/proc/self/task"))
+    except OSError:  # pragma: no cover - not Linux
+        return set()
+
+
+def _settle(before: set[str], seconds: float = 2) -> None:
+    """Wait for the threads granian started to end: its runtime finishes a moment after
+    the server returns, and an interpreter that exits in between aborts."""
+    deadline = time.monotonic() + seconds
+    while _threads() - before and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 def _serve_here(app: EdgeApp, host: str, port: int) -> None:
     """One server in this process until SIGINT or SIGTERM."""
+    before = _threads()
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
     try:
@@ -165,6 +185,7 @@ def _serve_here(app: EdgeApp, host: str, port: int) -> None:
         loop.run_until_complete(_run(_server(app, host, port), stop))
     finally:
         loop.close()
+        _settle(before)
 
 
 def serve(
@@ -261,17 +282,29 @@ def _reap(children: list[int], stopping: Callable[[], bool]) -> None:
 
 
 @contextlib.contextmanager
-def running(app: EdgeApp, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-    """Serve ``app`` from a background thread; yields its base URL, stops on exit."""
+def running(
+    app: EdgeApp,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    header_seconds: float = HEADER_READ_SECONDS,
+) -> Iterator[str]:
+    """Serve ``app`` from a background thread; yields its base URL, stops on exit.
+
+    ``header_seconds`` is the header-read timeout (:data:`HEADER_READ_SECONDS`).
+    """
     sock = bind(host, port)
     bound_host, bound_port = sock.getsockname()[:2]
+    before = _threads()
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
     failed: list[BaseException] = []
 
     def run() -> None:
         try:
-            loop.run_until_complete(_run(_server(app, bound_host, bound_port), stop))
+            loop.run_until_complete(
+                _run(_server(app, bound_host, bound_port, header_seconds), stop)
+            )
         except BaseException as exc:  # reported by the caller's wait below
             failed.append(exc)
         finally:
@@ -287,4 +320,5 @@ def running(app: EdgeApp, host: str = "127.0.0.1", port: int = 0) -> Iterator[st
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(stop.set)
         thread.join(GRACEFUL_SECONDS + 3)
+        _settle(before | {str(threading.get_native_id())})
         sock.close()
