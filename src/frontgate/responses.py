@@ -23,6 +23,7 @@ __all__ = [
     "EDGE_MESSAGES",
     "EdgeResponse",
     "bad_request",
+    "body_refused",
     "error_response",
     "method_not_allowed",
     "new_request_id",

@@ -116,12 +116,23 @@ _PROC_FD: Final = os.path.isdir("/proc/self/fd")
 _OPEN_FLAGS: Final = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
 
 
+#: files found inside an origin: (root, path asked) -> (device, inode, real path)
+_INSIDE: dict[tuple[str, str], tuple[int, int, str]] = {}
+_INSIDE_ENTRIES: Final = 4096
+
+
 def _open_inside(root: str, candidate: str) -> tuple[int, os.stat_result, str] | BadPath | None:
     try:
         fd = os.open(candidate, _OPEN_FLAGS)
     except OSError:
         return None
     try:
+        st = os.fstat(fd)
+        # the same file (device and inode) that this path led to inside the origin
+        # before needs no second resolution
+        known = _INSIDE.get((root, candidate))
+        if known is not None and known[0] == st.st_dev and known[1] == st.st_ino:
+            return fd, st, known[2]
         # where the open file really is, symlinks resolved: one readlink on Linux
         # instead of an lstat per path component (os.path.realpath)
         real = os.readlink(f"/proc/self/fd/{fd}") if _PROC_FD else os.path.realpath(candidate)
@@ -129,7 +140,10 @@ def _open_inside(root: str, candidate: str) -> tuple[int, os.stat_result, str] |
         if real != root and not real.startswith(root.rstrip("/") + "/"):
             os.close(fd)
             return "bad-path"
-        return fd, os.fstat(fd), real
+        if len(_INSIDE) >= _INSIDE_ENTRIES:
+            del _INSIDE[next(iter(_INSIDE))]
+        _INSIDE[root, candidate] = (st.st_dev, st.st_ino, real)
+        return fd, st, real
     except OSError:
         os.close(fd)
         return None
