@@ -69,7 +69,8 @@ def test_memo_is_bounded(origin: Path, ecdsa_signer: Signer) -> None:
 
 def test_refusals_are_never_memoised(origin: Path, trusted_signer: Signer) -> None:
     app = edge_app(origin)
-    tampered = Distribution("https://edge.example", trusted_signer).url("a.txt")[:-4] + "AAAA"
+    signed = Distribution("https://edge.example", trusted_signer).url("a.txt")
+    tampered = signed.replace("Signature=", "Signature=AAAA")
     for _ in range(3):
         assert app.decide(tampered, [], None).reason == "bad-signature"
     assert "0 hits, 3 misses, 0/" in app.cache_report()
