@@ -118,7 +118,7 @@ def test_cli_edge_port_0_and_clean_stop(
 
 
 def _children(pid: int) -> set[int]:
-    found = set()
+    found: set[int] = set()
     for task in Path(f"/proc/{pid}/task").iterdir():
         text = (task / "children").read_text().split()
         found.update(int(child) for child in text)

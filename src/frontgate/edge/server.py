@@ -11,9 +11,9 @@ the demo.
 True
 
 granian is set up deliberately, through its public embedding interface, on uvloop when
-installed: the ASGI 3 interface with lifespan (the edge logs its cache counters at shutdown), HTTP/1.1 only, no
-websockets, no access log of its own, and these limits enforced before the app sees a
-request:
+installed: the ASGI 3 interface with lifespan (the edge logs its cache counters at
+shutdown), HTTP/1.1 only, no websockets, no access log of its own, and these limits
+enforced before the app sees a request:
 
 - headers must arrive within :data:`HEADER_READ_SECONDS` (a slow client is dropped);
 - the request line plus headers may not exceed :data:`MAX_HEAD_BYTES` (the server answers
