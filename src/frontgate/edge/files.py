@@ -76,17 +76,17 @@ def lookup(root: str, raw_path: bytes) -> FileInfo | Missing | BadPath:
     ``%2e%2e``), a NUL or a backslash, and symlinks leading out of ``root``. A directory
     serves its ``index.html``; anything else that is not a regular file is missing.
     """
-    try:
-        path = unquote_to_bytes(raw_path).decode("utf-8")
-    except UnicodeDecodeError:
-        return "bad-path"
-    if "\x00" in path or "\\" in path:
-        return "bad-path"
-    segments = [s for s in path.split("/") if s and s != "."]
-    if ".." in segments:
-        return "bad-path"
-    key = path.lstrip("/")
-    opened = _open_inside(root, os.path.join(root, *segments))
+    mapped = _MAPPED.get((root, raw_path))
+    if mapped is None:
+        mapped = _map(root, raw_path)
+        if len(raw_path) <= _MAPPED_PATH_BYTES:
+            if len(_MAPPED) >= _MAPPED_ENTRIES:
+                del _MAPPED[next(iter(_MAPPED))]
+            _MAPPED[root, raw_path] = mapped
+    if mapped == "bad-path":
+        return mapped
+    candidate, key = mapped
+    opened = _open_inside(root, candidate)
     if opened is None or isinstance(opened, str):
         return opened or Missing(key)
     fd, st, real = opened
@@ -110,6 +110,26 @@ def lookup(root: str, raw_path: bytes) -> FileInfo | Missing | BadPath:
         etag=f'"{st.st_mtime_ns:x}-{st.st_size:x}"',
         last_modified=http_date(st.st_mtime),
     )
+
+
+#: request paths already mapped: (root, raw path) -> (file path, key) or "bad-path"
+_MAPPED: dict[tuple[str, bytes], tuple[str, str] | BadPath] = {}
+_MAPPED_ENTRIES: Final = 4096
+_MAPPED_PATH_BYTES: Final = 1024
+
+
+def _map(root: str, raw_path: bytes) -> tuple[str, str] | BadPath:
+    """The file path under ``root`` and the S3 key for a raw request path (no I/O)."""
+    try:
+        path = unquote_to_bytes(raw_path).decode("utf-8")
+    except UnicodeDecodeError:
+        return "bad-path"
+    if "\x00" in path or "\\" in path:
+        return "bad-path"
+    segments = [s for s in path.split("/") if s and s != "."]
+    if ".." in segments:
+        return "bad-path"
+    return os.path.join(root, *segments), path.lstrip("/")
 
 
 _PROC_FD: Final = os.path.isdir("/proc/self/fd")
@@ -155,6 +175,7 @@ def http_date(timestamp: float) -> str:
     return formatdate(timestamp, usegmt=True)
 
 
+@lru_cache(maxsize=1024)
 def content_type(path: str) -> str:
     """The media type for a file name (``application/octet-stream`` when unknown)."""
     return _content_type(os.path.splitext(path)[1].lower())
