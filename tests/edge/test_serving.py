@@ -286,8 +286,10 @@ def test_cors_for_credentialed_requests(origin: Path, trusted_signer: Signer) ->
 
 
 def test_asgi_pathsend_extension_used_when_offered(edge: Edge, origin: Path) -> None:
+    """Files over SMALL_BODY go out through the server (pathsend); smaller ones are read
+    and sent with the head."""
     app = edge_app(origin)
-    url = edge.signed("hello.txt")
+    url = edge.signed("big.bin")
     target = url.removeprefix(edge.url)
     path, _, query = target.partition("?")
     sent: list[dict[str, Any]] = []
@@ -310,7 +312,13 @@ def test_asgi_pathsend_extension_used_when_offered(edge: Edge, origin: Path) -> 
     }
     asyncio.run(app(scope, receive, send))
     assert sent[0]["status"] == 200
-    assert sent[1] == {"type": "http.response.pathsend", "path": str(origin / "hello.txt")}
+    assert sent[1] == {"type": "http.response.pathsend", "path": str(origin / "big.bin")}
+    small = edge.signed("hello.txt").removeprefix(edge.url)
+    path, _, query = small.partition("?")
+    sent.clear()
+    scope.update(path=path, raw_path=path.encode(), query_string=query.encode())
+    asyncio.run(app(scope, receive, send))
+    assert sent[1] == {"type": "http.response.body", "body": HELLO}
 
 
 def test_png_fixture_is_valid() -> None:

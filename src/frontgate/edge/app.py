@@ -56,6 +56,9 @@ MAX_URL_BYTES: Final = 8_192
 #: bytes read from disk per body message: large enough for few writes, small enough that
 #: 1,000 slow readers hold little memory (the server waits for the socket between messages)
 CHUNK: Final = 256 * 1024
+#: bodies up to this size are read here and sent with the head: cheaper than the server
+#: opening the file again for pathsend
+SMALL_BODY: Final = 64 * 1024
 #: S3's response header overrides, honoured when present in the (signed) URL
 _OVERRIDES: Final = {
     "response-content-type": "Content-Type",
@@ -490,7 +493,7 @@ class _Exchange:
                     }
                 )
                 return
-            if status == 200 and "http.response.pathsend" in extensions:
+            if status == 200 and length > SMALL_BODY and "http.response.pathsend" in extensions:
                 self.bytes_sent = length
                 await self.send({"type": "http.response.pathsend", "path": info.path})
                 return
