@@ -201,7 +201,7 @@ class EdgeApp:
         return report
 
     def refusal_head(self, decision: Decision) -> tuple[list[tuple[bytes, bytes]], bytes]:
-        """The encoded headers (request id last, left blank) and body of a refusal."""
+        """The encoded headers (``X-Amz-Cf-Id`` left blank) and body of a refusal."""
         key = (decision.edge_code, decision.reason.value)
         found = self._refusals.get(key)
         if found is None:
@@ -478,25 +478,15 @@ class _Exchange:
         if self.method == "HEAD" or length == 0:
             await self.send({"type": "http.response.body", "body": b""})
             return
-        extensions = self.scope.get("extensions")
-        if extensions:
-            # zero-copy: the server sends the file itself (ASGI zerocopy, or pathsend for
-            # whole files); the open descriptor is what was checked, not the path again
-            if "http.response.zerocopy" in extensions:
-                self.bytes_sent = length
-                await self.send(
-                    {
-                        "type": "http.response.zerocopy",
-                        "file": info.fd,
-                        "offset": first,
-                        "count": length,
-                    }
-                )
-                return
-            if status == 200 and length > SMALL_BODY and "http.response.pathsend" in extensions:
-                self.bytes_sent = length
-                await self.send({"type": "http.response.pathsend", "path": info.path})
-                return
+        if (
+            status == 200
+            and length > SMALL_BODY
+            and "http.response.pathsend" in (self.scope.get("extensions") or ())
+        ):
+            # zero-copy: the server sends the whole file itself (ASGI pathsend)
+            self.bytes_sent = length
+            await self.send({"type": "http.response.pathsend", "path": info.path})
+            return
         await self._stream(info.fd, first, length)
 
     async def _start(self, status: int, headers: list[tuple[bytes, bytes]]) -> None:
