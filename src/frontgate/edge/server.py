@@ -175,7 +175,7 @@ def _threads() -> set[str]:
         return set()
 
 
-def _settle(before: set[str], seconds: float = 2) -> None:
+def _settle(before: set[str], seconds: float = 0.5) -> None:
     """Wait for the threads granian started to end: its runtime finishes a moment after
     the server returns, and an interpreter that exits in between aborts."""
     deadline = time.monotonic() + seconds
