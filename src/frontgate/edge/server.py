@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import os
 import resource
 import signal
@@ -66,8 +65,6 @@ MAX_HEADERS: Final = 100
 #: seconds open responses get to finish once a stop is asked (SIGTERM must end in 5 s)
 GRACEFUL_SECONDS: Final = 2
 BACKLOG: Final = 4096
-
-_log = logging.getLogger("frontgate.edge")
 
 
 def _server(
