@@ -1,5 +1,7 @@
 """Run the Django downloads example: throwaway keys, a local `frontgate edge` standing in for
-CloudFront, and the Django site served by uvicorn, all on 127.0.0.1.
+CloudFront, and the Django site served by uvicorn, all on 127.0.0.1. With ffmpeg installed
+(`make sysdeps`) it also makes a short HLS and DASH stream for the video page, whose players
+come from npm (`make players`).
 
     python examples/django_downloads/run.py            # prints what to open; Ctrl-C stops
     python examples/django_downloads/run.py --check    # runs the scenario once, exit 0/1
@@ -40,14 +42,92 @@ FILES = {
 }
 
 
+#: where the stream lives under the origin (and under BASE_URL)
+STREAM = "media/videos/demo/"
+#: the npm players (``make players``), served by the site at /players/
+PLAYERS = HERE.parents[1] / "players" / "node_modules"
+#: H.264 constrained baseline, level 3.0: what ``codecs`` in the manifests says it is
+CODECS = "avc1.42c01e"
+#: (name, width, height, bits per second); the first is AES-128 encrypted MPEG-TS, the
+#: second fragmented MP4 with an init section (EXT-X-MAP)
+RENDITIONS = (("low", 160, 90, 150_000), ("high", 320, 180, 400_000))
+SECONDS = 5
+
+
+def make_stream(folder: Path, ffmpeg: str = "ffmpeg") -> None:
+    """A 5-second test pattern as HLS (a master, two renditions of 1-second segments, one
+    encrypted with AES-128) and as DASH (one MPD, the same two sizes), into ``folder``:
+    ``hls/master.m3u8``, ``hls/low/``, ``hls/high/``, ``dash/manifest.mpd``. Takes well
+    under a second; needs ffmpeg (libx264)."""
+    source = [
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc2=size=320x180:rate=24:duration={SECONDS}",
+    ]
+    # a key frame every second so that every segment is one second and starts cleanly
+    video = [
+        *("-c:v", "libx264", "-preset", "ultrafast", "-profile:v", "baseline"),
+        *("-level", "3.0", "-pix_fmt", "yuv420p", "-g", "24", "-keyint_min", "24"),
+        *("-sc_threshold", "0"),
+    ]
+    quiet = [ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin", "-y"]
+    hls = folder / "hls"
+    low, high = (hls / name for name, *_ in RENDITIONS)
+    for directory in (low, high, folder / "dash"):
+        directory.mkdir(parents=True, exist_ok=True)
+    (low / "key.bin").write_bytes(os.urandom(16))
+    key_info = folder / "key-info.txt"  # URI as written in the playlist, then the key file
+    key_info.write_text(f"key.bin\n{low / 'key.bin'}\n")
+    hls_options = ["-f", "hls", "-hls_time", "1", "-hls_playlist_type", "vod"]
+    commands = [
+        [
+            *quiet,
+            *source,
+            *("-vf", "scale=160:90", *video, "-b:v", "150k", *hls_options),
+            *("-hls_key_info_file", str(key_info)),
+            *("-hls_segment_filename", str(low / "seg%d.ts"), str(low / "index.m3u8")),
+        ],
+        [
+            *quiet,
+            *source,
+            *(*video, "-b:v", "400k", *hls_options, "-hls_segment_type", "fmp4"),
+            *("-hls_fmp4_init_filename", "init.mp4"),
+            *("-hls_segment_filename", str(high / "seg%d.m4s"), str(high / "index.m3u8")),
+        ],
+        [
+            *quiet,
+            *source,
+            *("-filter_complex", "[0:v]split=2[a][b];[b]scale=160:90[c]"),
+            *("-map", "[a]", "-map", "[c]", *video, "-b:v:0", "400k", "-b:v:1", "150k"),
+            *("-f", "dash", "-seg_duration", "1", "-use_template", "1", "-use_timeline", "0"),
+            *("-init_seg_name", "init-$RepresentationID$.m4s"),
+            *("-media_seg_name", "seg-$RepresentationID$-$Number$.m4s"),
+            *("-adaptation_sets", "id=0,streams=v", str(folder / "dash" / "manifest.mpd")),
+        ],
+    ]
+    processes = [subprocess.Popen(command, cwd=folder) for command in commands]
+    if any(process.wait() != 0 for process in processes):
+        raise RuntimeError(f"ffmpeg could not make the test stream in {folder}")
+    key_info.unlink()
+    master = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    for name, width, height, bandwidth in RENDITIONS:
+        master.append(
+            f'#EXT-X-STREAM-INF:BANDWIDTH={bandwidth},RESOLUTION={width}x{height},CODECS="{CODECS}"'
+        )
+        master.append(f"{name}/index.m3u8")
+    (hls / "master.m3u8").write_text("\n".join(master) + "\n")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-def prepare(directory: Path) -> None:
-    """Keys and the origin's files (what the S3 bucket would hold)."""
+def prepare(directory: Path, stream: Path | None = None) -> bool:
+    """Keys and the origin's files (what the S3 bucket would hold); the video stream is
+    copied from ``stream`` or made with ffmpeg. Tells whether there is a stream."""
     from frontgate.keys import generate_private_key, private_pem, public_pem
 
     key = generate_private_key("rsa")
@@ -57,6 +137,15 @@ def prepare(directory: Path) -> None:
         path = directory / "origin" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
+    folder = directory / "origin" / STREAM
+    if stream is not None:
+        shutil.copytree(stream, folder)
+        return True
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        return False
+    make_stream(folder, ffmpeg)
+    return True
 
 
 def start_edge(directory: Path, echo: bool) -> tuple[subprocess.Popen[str], str]:
