@@ -25,7 +25,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import IO
@@ -148,7 +148,12 @@ def prepare(directory: Path, stream: Path | None = None) -> bool:
     return True
 
 
-def start_edge(directory: Path, echo: bool) -> tuple[subprocess.Popen[str], str]:
+def start_edge(
+    directory: Path, echo: bool, cors_origin: str | None = None
+) -> tuple[subprocess.Popen[str], str]:
+    """``frontgate edge`` for the origin; ``cors_origin`` lets the site's players read
+    from it (CloudFront: a response headers policy allowing that origin, credentials)."""
+    cors = ["--cors-origin", cors_origin] if cors_origin else []
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -163,6 +168,7 @@ def start_edge(directory: Path, echo: bool) -> tuple[subprocess.Popen[str], str]
             "127.0.0.1",
             "--port",
             "0",
+            *cors,
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -193,6 +199,7 @@ def django_env(directory: Path, edge_url: str) -> dict[str, str]:
         "FG_DEMO_DIR": str(directory),
         "FG_EDGE_URL": edge_url,
         "FG_KEY_PAIR_ID": KEY_PAIR_ID,
+        "FG_PLAYERS_DIR": str(PLAYERS),
         "PYTHONUNBUFFERED": "1",
     }
 
@@ -235,6 +242,9 @@ def start_django(env: dict[str, str], port: int, server: str) -> subprocess.Pope
     raise SystemExit("the Django server did not start")
 
 
+Getter = Callable[..., tuple[int, dict[str, str], bytes]]
+
+
 def _lower(items: Iterable[tuple[str, str]]) -> dict[str, str]:
     return {name.lower(): value for name, value in items}
 
@@ -244,7 +254,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def check(site: str, edge: str, directory: Path) -> list[str]:
+def check(site: str, edge: str, directory: Path, *, stream: bool = True) -> list[str]:
     """The scenario, once; returns the failures (empty when all is well)."""
     failures: list[str] = []
     jar = CookieJar()
@@ -316,7 +326,59 @@ def check(site: str, edge: str, directory: Path) -> list[str]:
     expect(status == 200 and data.startswith(b"<svg"), "cookie-protected image served")
     jar.clear()
     expect(get(f"{edge}/media/gallery/chart-1.svg")[0] == 403, "image refused without cookies")
+    if stream:
+        check_video(get, expect, site, edge)
+    else:
+        print("skip  video (no ffmpeg to make the stream)")
     return failures
+
+
+def check_video(get: Getter, expect: Callable[[bool, str], None], site: str, edge: str) -> None:
+    """The video page's two ways: playlists signed per viewer, and cookies for the
+    stream's folder. (A browser plays them in tests/integrations/test_streaming_browser.py.)"""
+    stream = f"{edge}/{STREAM}"
+    status, _, _ = get(f"{site}/stream/videos/demo/hls/master.m3u8")
+    expect(status == 302, "anonymous playlist -> login page")
+    _, _, page = get(f"{site}/login/")
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    form = {"username": "demo", "password": "demo"}
+    form["csrfmiddlewaretoken"] = token.group(1).decode() if token else ""
+    get(f"{site}/login/", form)
+    status, _, page = get(f"{site}/video/hls/")
+    expect(status == 200 and b"/stream/videos/demo/hls/master.m3u8" in page, "video page")
+
+    status, headers, master = get(f"{site}/stream/videos/demo/hls/master.m3u8")
+    expect(
+        status == 200 and headers.get("content-type") == "application/vnd.apple.mpegurl",
+        "master playlist answered by the site, as HLS",
+    )
+    expect(b"\nlow/index.m3u8\n" in master, "variant URIs kept relative (back to the site)")
+    cache = headers.get("cache-control", "")
+    expect(re.fullmatch(r"private, max-age=\d+", cache) is not None, f"private ({cache})")
+    status, _, variant = get(f"{site}/stream/videos/demo/hls/low/index.m3u8")
+    lines = variant.decode().splitlines()
+    segment = next((line for line in lines if line.startswith(f"{stream}hls/low/seg")), "")
+    expect(status == 200 and "Signature=" in segment, "segments absolute and signed")
+    expect(f'URI="{stream}hls/low/key.bin?Policy=' in variant.decode(), "AES-128 key URI signed")
+    status, headers, data = get(segment)
+    expect(status == 200 and headers.get("content-type") == "video/mp2t", "edge serves segment")
+    expect(get(segment.partition("?")[0])[0] == 403, "segment refused unsigned (403)")
+    status, headers, manifest = get(f"{site}/stream/videos/demo/dash/manifest.mpd")
+    expect(
+        status == 200
+        and headers.get("content-type") == "application/dash+xml"
+        and f'media="{stream}dash/seg-$RepresentationID$-$Number$.m4s?Policy='.encode() in manifest,
+        "DASH manifest signed (templates kept)",
+    )
+
+    master_url = f"{stream}hls/master.m3u8"
+    expect(get(master_url)[0] == 403, "CDN master refused without cookies")
+    status, headers, page = get(f"{site}/video/hls/cookies/")
+    expect(status == 200 and master_url.encode() in page, "cookie video page")
+    status, headers, data = get(master_url)
+    expect(status == 200 and data.startswith(b"#EXTM3U"), "master served with stream cookies")
+    status, _, data = get(f"{edge}/media/gallery/chart-1.svg")
+    expect(status == 403, "stream cookies open nothing outside the stream's folder")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -329,21 +391,28 @@ def main(argv: list[str] | None = None) -> int:
     directory = Path(tempfile.mkdtemp(prefix="frontgate-django-"))
     procs: list[subprocess.Popen[str] | subprocess.Popen[bytes]] = []
     try:
-        prepare(directory)
-        edge_proc, edge = start_edge(directory, echo=not args.check)
-        procs.append(edge_proc)
+        has_stream = prepare(directory)
         port = args.port or free_port()
-        procs.append(start_django(django_env(directory, edge), port, args.server))
         site = f"http://127.0.0.1:{port}"
+        edge_proc, edge = start_edge(directory, echo=not args.check, cors_origin=site)
+        procs.append(edge_proc)
+        procs.append(start_django(django_env(directory, edge), port, args.server))
         if args.json:
             print(json.dumps({"site": site, "edge": edge}))
         if args.check:
-            failures = check(site, edge, directory)
+            failures = check(site, edge, directory, stream=has_stream)
             print("all good" if not failures else f"{len(failures)} check(s) failed")
             return 1 if failures else 0
         print(f"\nfrontgate edge (standing in for CloudFront): {edge}")
         print(f"Django site: {site}/   log in as demo / demo, then download a report")
         print(f"Cookie-protected images: {site}/gallery/")
+        if has_stream:
+            print(f"Video, signed playlists: {site}/video/hls/ and {site}/video/dash/")
+            print(f"Video, signed cookies:   {site}/video/hls/cookies/ and .../dash/cookies/")
+            if not (PLAYERS / ".installed").exists():
+                print("  (the players come from npm: run `make players` first)")
+        else:
+            print("No video: ffmpeg is not installed (make sysdeps, or apt-get install ffmpeg)")
         print("Ctrl-C stops both.")
         signal.signal(signal.SIGTERM, signal.default_int_handler)
         while all(proc.poll() is None for proc in procs):
