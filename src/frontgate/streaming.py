@@ -218,7 +218,7 @@ class _Job:
             uri, base, kind = ref[3], ref[4], ref[5]
             if kind == _PLAYLIST and self.keep_nested:
                 continue
-            if _SIMPLE.fullmatch(uri) is not None and "/." not in uri:
+            if _SIMPLE.fullmatch(uri) is not None and "/." not in uri and base[:4] == "http":
                 base_dir = base_dirs.get(base)
                 if base_dir is None:
                     base_dir = base_dirs[base] = _directory(base)
@@ -314,6 +314,8 @@ def _resolve(uri: str, base: str, ref: _Ref, where: Callable[[_Ref], str]) -> st
         return None
     uri, _, _fragment = uri.partition("#")  # never sent: the query goes before it
     absolute = urljoin(base, uri)
+    if not absolute[:8].lower().startswith(("http://", "https://")):
+        return None  # relative to a BaseURL of another scheme
     try:
         prepared = prepare_url(absolute)
     except InputError as exc:
@@ -496,10 +498,9 @@ def _write_hls(lines: list[str], job: _Job, query: str, absolute: bool) -> str:
 
 
 def _separator(uri: str) -> str:
-    """What joins the signing query to a URI: ``?``, ``&``, or nothing after a lone ``?``."""
-    if "?" not in uri:
-        return "?"
-    return "" if uri.endswith(("?", "&")) else "&"
+    """What joins the signing query to a URI: ``&`` after its own query (even an empty
+    one: ``a.ts?&Policy=…`` rebuilds as ``a.ts?``, R26), else ``?``."""
+    return "&" if "?" in uri else "?"
 
 
 # ---------------------------------------------------------------------------
@@ -635,10 +636,10 @@ class _DashScan:
             if uri_attributes is not None:
                 names, up = uri_attributes
                 scope = stack[-up] if len(stack) >= up else None
-                for attribute in names:
-                    span = attributes.get(attribute)
-                    if span is not None:
-                        self._attribute_ref(frame, attribute, span, scope)
+                # in document order: the rewrite splices front to back
+                found = sorted((attributes[a], a) for a in names if a in attributes)
+                for span, attribute in found:
+                    self._attribute_ref(frame, attribute, span, scope)
             if frame.local == "BaseURL" and not empty:
                 content_start = position
             if not empty:
@@ -769,9 +770,9 @@ def _write_dash(text: str, job: _Job, query: str, absolute: bool, scan: _DashSca
             # stays relative, and those BaseURLs are written absolute instead
             uri = job.resolved[index]
         separator = _separator(uri)
-        raw = text[start:end]
-        if raw == uri and not hash_mark:
-            pieces.append(f"{raw}{separator.replace('&', '&amp;')}{xml_query}")
+        if uri is job.refs[index][3] and not hash_mark:
+            # as written (character references included), then the query
+            pieces.append(f"{text[start:end]}{separator.replace('&', '&amp;')}{xml_query}")
         else:
             pieces.append(f"{uri}{separator}{query}{hash_mark}{fragment}".translate(_XML_ESCAPES))
     pieces.append(text[position:])
