@@ -220,12 +220,36 @@ def stop(proc: subprocess.Popen[str]) -> None:
         errors.close()
 
 
+#: a small stream (tests/integrations/test_playlists.py): a master, a media playlist with
+#: a key, an init section, a query and a space, and a DASH manifest with templates
+STREAM_FILES = {
+    "master.m3u8": b"#EXTM3U\n#EXT-X-VERSION:7\n"
+    b'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="a",NAME="en",URI="audio/index.m3u8"\n'
+    b'#EXT-X-STREAM-INF:BANDWIDTH=150000,AUDIO="a"\nlow/index.m3u8\n'
+    b'#EXT-X-STREAM-INF:BANDWIDTH=400000,AUDIO="a"\nhigh/index.m3u8\n',
+    "low/index.m3u8": b"#EXTM3U\r\n#EXT-X-VERSION:7\r\n#EXT-X-TARGETDURATION:2\r\n"
+    b'#EXT-X-KEY:METHOD=AES-128,URI="key.bin",IV=0x0000000000000000000000000000000a\r\n'
+    b'#EXT-X-MAP:URI="init.mp4"\r\n# a comment\r\n'
+    b"#EXTINF:2,\r\nseg0.m4s\r\n#EXTINF:2,\r\nseg%201.m4s?v=1\r\n#EXT-X-ENDLIST\r\n",
+    "low/seg0.m4s": b"segment zero",
+    "low/key.bin": b"0123456789abcdef",
+    "manifest.mpd": b'<?xml version="1.0" encoding="utf-8"?>\n'
+    b'<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" '
+    b'mediaPresentationDuration="PT4S" profiles="urn:mpeg:dash:profile:isoff-live:2011">\n'
+    b' <Period><AdaptationSet mimeType="video/mp4">\n'
+    b'  <SegmentTemplate initialization="init-$RepresentationID$.m4s" '
+    b'media="seg-$RepresentationID$-$Number$.m4s" duration="2" startNumber="1"/>\n'
+    b'  <Representation id="0" bandwidth="400000" codecs="avc1.42c01e"/>\n'
+    b" </AdaptationSet></Period>\n</MPD>\n",
+}
+
 #: the files every live test downloads through the edge
 ORIGIN_FILES = {
     "media/report.pdf": b"%PDF-1.4 quarterly report\n",
     "media/q3 2026/résumé.pdf": b"%PDF-1.4 unicode name\n",
     "hls/index.m3u8": b"#EXTM3U\n",
     "hls/seg0.ts": b"segment zero",
+    **{f"media/streams/v1/{name}": data for name, data in STREAM_FILES.items()},
 }
 
 
