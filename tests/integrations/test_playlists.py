@@ -588,3 +588,14 @@ def test_gate_decision_is_pure() -> None:
     assert pending.playlist is not None
     assert pending.playlist.file == "/srv/x/media/v/é x.mpd"
     assert pending.playlist.content_type == DASH
+
+
+def test_django_check_warns_about_a_missing_playlist_root(tmp_path: Path) -> None:
+    from django.core.checks import run_checks
+
+    with override_settings(FRONTGATE={**FRONTGATE, "PLAYLIST_ROOT": str(tmp_path / "none")}):
+        messages = run_checks(tags=["frontgate"])
+    assert [message.id for message in messages] == ["frontgate.W001"]
+    assert "PLAYLIST_ROOT" in messages[0].msg
+    with override_settings(FRONTGATE={**FRONTGATE, "PLAYLIST_ROOT": str(tmp_path)}):
+        assert run_checks(tags=["frontgate"]) == []
