@@ -713,3 +713,34 @@ def test_property_dash_only_uris_change(text: str) -> None:
     for uri in uris_of(signed, url):
         if "Signature=" in uri:
             assert checker.verify_url(uri, now=NOW).allowed, uri
+
+
+_PLAIN_SEGMENT = st.builds(
+    lambda parts, ext: "/".join(parts) + ext,
+    st.lists(_NAME, min_size=1, max_size=3),
+    st.sampled_from([".ts", ".m4s", ".aac"]),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    segments=st.lists(_PLAIN_SEGMENT, min_size=1, max_size=30),
+    end=st.sampled_from(["\n", "\r\n"]),
+    absolute=st.booleans(),
+)
+def test_property_plain_segment_lines_match_the_general_path(
+    segments: list[str], end: str, absolute: bool
+) -> None:
+    # plain segment lines take the bulk path; one dot segment sends the whole playlist
+    # down the general path, which must write the same bytes for them
+    signer = Signer.from_pem(key_bytes("rsa2048_pkcs1.pem"), KEY_PAIR_ID)  # deterministic
+    url = f"{D}/videos/42/v1/index.m3u8"
+    body = "".join(f"#EXTINF:4.0,{end}{segment}{end}" for segment in segments)
+    plain = sign(f"#EXTM3U{end}{body}", url, signer, absolute=absolute)
+    general = sign(
+        f"#EXTM3U{end}{body}#EXTINF:4.0,{end}./zz.ts{end}", url, signer, absolute=absolute
+    )
+    assert general.startswith(plain)
+    query = SIGNING_QUERY.findall(plain)[0]
+    last = f"{D}/videos/42/v1/zz.ts" if absolute else "./zz.ts"
+    assert general[len(plain) :] == f"#EXTINF:4.0,{end}{last}?{query}{end}"

@@ -25,6 +25,8 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Callable
+from itertools import compress, repeat
+from operator import gt
 from typing import TYPE_CHECKING, Final, Literal
 from urllib.parse import urljoin
 
@@ -62,6 +64,10 @@ _TEMPLATE: Final = 2
 # A relative path the fast path resolves by concatenation: no scheme, query, fragment,
 # dot segment, percent escape or quote (everything else goes through urljoin)
 _SIMPLE = re.compile(r"[A-Za-z0-9_~!$()*+,;=@\-][A-Za-z0-9_~!$()*+,;=@\-./]*")
+_SIMPLE_CHARS: Final = (
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_~!$()*+,;=@-./"
+)
+_DELETE_SIMPLE: Final = str.maketrans("", "", _SIMPLE_CHARS)
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
 _ENCODED_DOT = re.compile(r"%2[eE]")
 
@@ -115,13 +121,18 @@ def sign_playlist(
         )
     base = prepare_url(url)
     kind = playlist_kind(text)
+    hls: _HlsScan | None = None
+    dash: _DashScan | None = None
     if kind == "hls":
-        refs, lines = _scan_hls(text, base)
-        job = _Job(text, base, refs, nested == "keep", where=lambda ref: f"line {ref[0] + 1}")
+        hls = _HlsScan(text, base, nested == "keep")
+        if hls.bulk and resource is not None:
+            prefix = _literal_prefix(resource)
+            if prefix is None or not hls.base_dir.startswith(prefix):
+                hls.expand_bulk()  # the resource may admit only some segment lines
+        job = _Job(text, base, hls.refs, nested == "keep", where=hls.where)
     elif kind == "dash":
-        scan = _DashScan(text, base)
-        refs, lines = scan.refs, None
-        job = _Job(text, base, refs, nested == "keep", where=scan.where)
+        dash = _DashScan(text, base)
+        job = _Job(text, base, dash.refs, nested == "keep", where=dash.where)
     else:
         raise InputError(
             ErrorCode.PLAYLIST_INVALID,
@@ -139,13 +150,16 @@ def sign_playlist(
         now=now,
     )
     job.warn_unsigned()
-    if not job.signed:
+    if not job.signed and not (hls is not None and hls.bulk):
         return text
     query = "&".join(f"{name}={value}" for name, value in signer.sign_policy(policy).items())
+    if hls is not None:
+        hls.check_bulk_lengths(len(query) + 1)
+        job.check_lengths(len(query) + 1)
+        return _write_hls(hls, job, query, absolute)
+    assert dash is not None
     job.check_lengths(len(query) + 1)
-    if lines is not None:
-        return _write_hls(lines, job, query, absolute)
-    return _write_dash(text, job, query, absolute, scan)
+    return _write_dash(text, job, query, absolute, dash)
 
 
 def playlist_kind(text: str) -> Literal["hls", "dash"] | None:
@@ -250,11 +264,7 @@ class _Job:
             else:
                 self.unsigned.append((self.refs[index], absolute))
         # the deepest folder holding them all: every literal starts with the origin's "/"
-        low, high = min(literals), max(literals)
-        common = 0
-        while common < len(low) and common < len(high) and low[common] == high[common]:
-            common += 1
-        prefix = low[:common].split("?", 1)[0]
+        prefix = _common_prefix(min(literals), max(literals)).split("?", 1)[0]
         self.resource = prefix[: prefix.rindex("/") + 1] + "*"
 
     def _given_resource(self, resource: str, candidates: list[tuple[int, str, str]]) -> None:
@@ -298,6 +308,22 @@ class _Job:
                 )
 
 
+def _common_prefix(low: str, high: str) -> str:
+    """The longest common prefix of two strings (of a whole set: of its min and max).
+
+    >>> _common_prefix("https://d.example/v/a.ts", "https://d.example/v/b/c.ts")
+    'https://d.example/v/'
+    """
+    short, long = 0, min(len(low), len(high))
+    while short < long:  # a binary search of C-level comparisons
+        middle = (short + long + 1) // 2
+        if high.startswith(low[:middle]):
+            short = middle
+        else:
+            long = middle - 1
+    return low[:short]
+
+
 def _directory(base: str) -> str:
     """The URL up to the last ``/`` of its path: what a relative path is appended to."""
     path_end = base.find("?")
@@ -330,14 +356,29 @@ def _resolve(uri: str, base: str, ref: _Ref, where: Callable[[_Ref], str]) -> st
     return prepared
 
 
+def _literal_prefix(resource: str) -> str | None:
+    """For a resource ``scheme://host/literal*`` (one trailing ``*``, no other wildcard):
+    the prefix every URL it admits starts with (scheme and host lower case, R11);
+    None for any other shape.
+
+    >>> _literal_prefix("HTTPS://D.example/videos/*"), _literal_prefix("https://d.example/*.ts")
+    ('https://d.example/videos/', None)
+    """
+    literal = resource[:-1]
+    scheme, sep, rest = literal.partition("://")
+    if not resource.endswith("*") or not sep or "/" not in rest:
+        return None
+    if "*" in literal or "?" in literal:
+        return None
+    host, _, path = rest.partition("/")
+    return f"{scheme.lower()}://{host.lower()}/{path}"
+
+
 def _coverage(resource: str) -> Callable[[str, bool], bool]:
     """A test: does ``resource`` admit a URL (or every URL starting with a template's
     literal prefix)? R11, with a plain prefix test for the usual ``literal*`` shape."""
-    literal = resource[:-1]
-    scheme, sep, rest = literal.partition("://")
-    if resource.endswith("*") and sep and "/" in rest and "*" not in literal and "?" not in literal:
-        host, _, path = rest.partition("/")
-        prefix = f"{scheme.lower()}://{host.lower()}/{path}"
+    prefix = _literal_prefix(resource)
+    if prefix is not None:
 
         def by_prefix(url: str, template: bool) -> bool:
             return url.startswith(prefix)
@@ -369,8 +410,8 @@ _HLS_URI_TAGS: Final = {
     "#EXT-X-PRELOAD-HINT:": _MEDIA,
     "#EXT-X-RENDITION-REPORT:": _PLAYLIST,
 }
-_HLS_URI_PREFIXES: Final = tuple(_HLS_URI_TAGS)
 _STREAM_INF: Final = "#EXT-X-STREAM-INF:"
+_HLS_TAG_PREFIXES: Final = (*_HLS_URI_TAGS, _STREAM_INF)
 # one attribute of an attribute list: NAME=value, value quoted or not (RFC 8216 4.2)
 _HLS_ATTRIBUTE = re.compile(r'([A-Z0-9-]+)=("[^"\r\n]*"|[^",\r\n]*)')
 _PLAYLIST_SUFFIXES: Final = (".m3u8", ".mpd")
@@ -382,56 +423,135 @@ def _names_playlist(uri: str) -> bool:
     return path.lower().endswith(_PLAYLIST_SUFFIXES)
 
 
-def _scan_hls(text: str, base: str) -> tuple[list[_Ref], list[str]]:
-    """Every URI of an HLS playlist, one pass over its lines."""
-    lines = text.split("\n")
-    refs: list[_Ref] = []
-    append = refs.append
-    variant_from = -1  # the line of an #EXT-X-STREAM-INF still waiting for its URI
-    # line 1 is #EXTM3U (playlist_kind checked it), perhaps after a byte order mark
-    for index in range(1, len(lines)):
-        line = lines[index]
-        if not line:
-            continue
-        if line[0] == "#":
-            if line.startswith(_HLS_URI_PREFIXES):
-                found = _hls_uri_attribute(line, index)
-                if found is not None:
-                    start, end, tag_kind = found
-                    uri = line[start:end]
-                    kind = _PLAYLIST if tag_kind == _PLAYLIST or _names_playlist(uri) else _MEDIA
-                    append((index, start, end, uri, base, kind))
-            elif line.startswith(_STREAM_INF):
-                if variant_from != -1:
-                    raise _no_variant_uri(variant_from)
-                variant_from = index
-            continue
-        end = len(line)
-        if line[-1] == "\r":
-            end -= 1
-        start = 0
-        if line[0] in " \t" or (end and line[end - 1] in " \t"):
-            stripped = line[:end].strip(" \t")
-            if not stripped:
+class _HlsScan:
+    """Every URI of an HLS playlist, from its lines.
+
+    Segment lines are the bulk of a media playlist. When every one of them is a plain
+    relative path (no scheme, query, dot segment or escape: ``_SIMPLE``), they all
+    resolve inside the playlist's folder, so they are checked and rewritten together
+    (:attr:`bulk`) rather than one by one; anything else takes the general path.
+    """
+
+    __slots__ = ("base", "base_dir", "bulk", "crlf", "keep_nested", "lines", "longest", "refs")
+
+    def __init__(self, text: str, base: str, keep_nested: bool) -> None:
+        self.base = base
+        self.base_dir = _directory(base)
+        self.keep_nested = keep_nested
+        self.lines = lines = text.split("\n")
+        self.crlf = "\r" in text
+        if self.crlf and text.count("\r") != text.count("\r\n"):
+            bare = re.search(r"\r(?!\n)", text)
+            offset = bare.start() if bare is not None else 0
+            raise InputError(
+                ErrorCode.PLAYLIST_INVALID,
+                f"line {text.count(chr(10), 0, offset) + 1}: a carriage return that ends no "
+                "line (lines end with LF or CRLF, RFC 8216).",
+            )
+        self.refs: list[_Ref] = []
+        #: the line indexes of the segment lines handled together, or None
+        self.bulk: list[int] | None = None
+        self.longest = 0
+        # line 1 is #EXTM3U (playlist_kind checked it), perhaps after a byte order mark;
+        # the line classes are found by C-level passes, not a Python loop per line
+        rest = lines[1:]
+        slots = range(1, len(lines))
+        uri_slots = list(
+            compress(slots, map(gt, map(bool, rest), map(str.startswith, rest, repeat("#"))))
+        )
+        tag_slots = list(compress(slots, map(str.startswith, rest, repeat(_HLS_TAG_PREFIXES))))
+        variants = []
+        for slot in tag_slots:
+            line = lines[slot]
+            if line.startswith(_STREAM_INF):
+                variants.append(slot)
                 continue
-            start = line.index(stripped)
-            end = start + len(stripped)
-        elif end == 0:
-            continue
-        uri = line[start:end]
-        if variant_from != -1:
-            kind = _PLAYLIST
-            variant_from = -1
-        elif "?" in uri or "#" in uri:
-            kind = _PLAYLIST if _names_playlist(uri) else _MEDIA
-        elif uri[-5:].lower().endswith(_PLAYLIST_SUFFIXES):
-            kind = _PLAYLIST
+            found = _hls_uri_attribute(line, slot)
+            if found is not None:
+                start, end, tag_kind = found
+                uri = line[start:end]
+                kind = _PLAYLIST if tag_kind == _PLAYLIST or _names_playlist(uri) else _MEDIA
+                self.refs.append((slot, start, end, uri, base, kind))
+        if variants or not self._all_simple(uri_slots):
+            self._uri_lines(uri_slots, variants)
         else:
-            kind = _MEDIA
-        append((index, start, end, uri, base, kind))
-    if variant_from != -1:
-        raise _no_variant_uri(variant_from)
-    return refs, lines
+            self.bulk = uri_slots
+
+    def where(self, ref: _Ref) -> str:
+        return f"line {ref[0] + 1}"
+
+    def _all_simple(self, slots: list[int]) -> bool:
+        """Tell whether every segment line is a plain relative path (``_SIMPLE``)."""
+        if not slots:
+            return True
+        uris = list(map(self.lines.__getitem__, slots))
+        joined = "\n".join(uris)
+        if self.crlf:
+            joined = joined.replace("\r\n", "\n").removesuffix("\r")
+        if joined.translate(_DELETE_SIMPLE) != "\n" * (len(uris) - 1):
+            return False
+        if "/." in joined or "\n." in joined or "\n/" in joined or joined[0] in "./":
+            return False
+        if self.keep_nested:
+            lowered = joined.lower() + "\n"
+            if ".m3u8\n" in lowered or ".mpd\n" in lowered:
+                return False
+        self.longest = max(map(len, uris))
+        return True
+
+    def expand_bulk(self) -> None:
+        """Turn the bulk segment lines into references of their own."""
+        if self.bulk:
+            self._uri_lines(self.bulk, [])
+        self.bulk = None
+
+    def _uri_lines(self, slots: list[int], variants: list[int]) -> None:
+        """One reference per URI line; the first URI line after #EXT-X-STREAM-INF names
+        a variant playlist."""
+        lines = self.lines
+        append = self.refs.append
+        base = self.base
+        waiting = iter(variants)
+        next_variant = next(waiting, -1)
+        pending = -1  # an #EXT-X-STREAM-INF line still waiting for its URI line
+        for slot in slots:
+            while next_variant != -1 and next_variant < slot:
+                if pending != -1:
+                    raise _no_variant_uri(pending)
+                pending, next_variant = next_variant, next(waiting, -1)
+            line = lines[slot]
+            end = len(line) - 1 if line[-1] == "\r" else len(line)
+            start = 0
+            if end == 0:
+                continue
+            if line[0] in " \t" or line[end - 1] in " \t":
+                stripped = line[:end].strip(" \t")
+                if not stripped or stripped[0] == "#":
+                    continue  # a blank or indented comment line
+                start = line.index(stripped)
+                end = start + len(stripped)
+            uri = line[start:end]
+            kind = _PLAYLIST if pending != -1 or _names_playlist(uri) else _MEDIA
+            pending = -1
+            append((slot, start, end, uri, base, kind))
+        if pending != -1:
+            raise _no_variant_uri(pending)
+        if next_variant != -1:
+            raise _no_variant_uri(next_variant)
+        self.refs.sort()
+
+    def check_bulk_lengths(self, extra: int) -> None:
+        """R43 for the bulk segment lines: the longest one decides."""
+        if not self.bulk or len(self.base_dir) + self.longest + extra <= MAX_URL_BYTES:
+            return
+        for slot in self.bulk:
+            length = len(self.base_dir) + len(self.lines[slot].rstrip("\r")) + extra
+            if length > MAX_URL_BYTES:
+                raise InputError(
+                    ErrorCode.PLAYLIST_INVALID,
+                    f"line {slot + 1}: the signed URI would be {length} bytes; CloudFront "
+                    f"accepts at most {MAX_URL_BYTES} (R43).",
+                )
 
 
 def _no_variant_uri(index: int) -> InputError:
@@ -482,7 +602,8 @@ def _bad_attributes(line: str, index: int, position: int) -> InputError:
     )
 
 
-def _write_hls(lines: list[str], job: _Job, query: str, absolute: bool) -> str:
+def _write_hls(scan: _HlsScan, job: _Job, query: str, absolute: bool) -> str:
+    lines = scan.lines
     refs = job.refs
     resolved = job.resolved
     for index in job.signed:
@@ -494,6 +615,22 @@ def _write_hls(lines: list[str], job: _Job, query: str, absolute: bool) -> str:
             lines[slot] = f"{line[:start]}{new}{_separator(new)}{query}{line[cut:]}"
         else:
             lines[slot] = f"{line[:cut]}{_separator(line[start:cut])}{query}{line[cut:]}"
+    if scan.bulk:
+        tail = "?" + query
+        head = scan.base_dir if absolute else ""
+        if scan.crlf:
+            for slot in scan.bulk:
+                line = lines[slot]
+                if line[-1] == "\r":
+                    lines[slot] = f"{head}{line[:-1]}{tail}\r"
+                else:
+                    lines[slot] = f"{head}{line}{tail}"
+        elif head:
+            for slot in scan.bulk:
+                lines[slot] = f"{head}{lines[slot]}{tail}"
+        else:
+            for slot in scan.bulk:
+                lines[slot] += tail
     return "\n".join(lines)
 
 
