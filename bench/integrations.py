@@ -3,7 +3,8 @@
 A trivial Django view answers ``X-Accel-Redirect``; Django's WSGI handler is called in a
 loop with and without frontgate's middleware, in the same process and alternating rounds.
 The middleware's added time per request must stay under one ``sign_url`` plus 20%.
-Also: the WSGI and ASGI middleware alone around a bare app, and pass-through responses.
+Also: the WSGI and ASGI middleware alone around a bare app, pass-through responses, and
+a 1,000-segment playlist answered signed from ``PLAYLIST_ROOT`` (issue 11).
 
     python -m bench integrations
 """
@@ -180,7 +181,53 @@ def run() -> list[Row]:
             baseline="one Distribution.url",
         )
     )
+    rows.append(_playlist_row(sign))
     return rows
+
+
+def _playlist_row(sign: Any) -> Row:
+    """The WSGI middleware answering an X-Accel-Redirect to a 1,000-segment media
+    playlist read from PLAYLIST_ROOT: read, sign (one signature), rewrite, answer."""
+    import tempfile
+
+    from frontgate.integrations.wsgi import AccelRedirectMiddleware as Wsgi
+
+    from .streaming import media_playlist
+
+    with tempfile.TemporaryDirectory() as root:
+        folder = Path(root) / "media" / "videos"
+        folder.mkdir(parents=True)
+        (folder / "index.m3u8").write_text(media_playlist(1000, 0))
+        headers = [("X-Accel-Redirect", "/protected/videos/index.m3u8")]
+
+        def app(environ: object, start_response: Any) -> list[bytes]:
+            start_response("200 OK", headers)
+            return [b""]
+
+        wsgi = Wsgi(app, {**FRONTGATE, "PLAYLIST_ROOT": root})
+        seen: list[str] = []
+
+        def start(status: str, headers: object, exc_info: object = None) -> Any:
+            del headers, exc_info
+            seen.append(status)
+            return seen.append
+
+        body = b"".join(wsgi({}, start))
+        assert seen == ["200 OK"], seen
+        assert body.count(b"Signature=") == 1002, "not signed"
+
+        def noop(status: str, headers: object, exc_info: object = None) -> Any:
+            del status, headers, exc_info
+            return len
+
+        playlist_rate, sign_rate = compare(lambda: wsgi({}, noop), sign)
+    return Row(
+        "WSGI middleware, 1,000-segment playlist from PLAYLIST_ROOT",
+        playlist_rate,
+        "req/s",
+        playlist_rate / sign_rate,
+        baseline="one Distribution.url",
+    )
 
 
 if __name__ == "__main__":
