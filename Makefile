@@ -17,14 +17,14 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 # Debian packages the tests drive for real (headless browser, ffmpeg for the test stream,
-# nginx for bench-edge).
+# npm for the players; nginx for bench-edge).
 sysdeps:
-	@$(PYTHON) scripts/sysdeps.py chromium ffmpeg
+	@$(PYTHON) scripts/sysdeps.py chromium ffmpeg npm
 
 # The video players the streaming tests and the video page load (pinned in players/).
 PLAYERS := players/node_modules/.installed
 
-$(PLAYERS): players/package.json players/package-lock.json
+$(PLAYERS): players/package.json players/package-lock.json | sysdeps
 	cd players && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
