@@ -599,3 +599,17 @@ def test_django_check_warns_about_a_missing_playlist_root(tmp_path: Path) -> Non
     assert "PLAYLIST_ROOT" in messages[0].msg
     with override_settings(FRONTGATE={**FRONTGATE, "PLAYLIST_ROOT": str(tmp_path)}):
         assert run_checks(tags=["frontgate"]) == []
+
+
+@pytest.mark.parametrize("name", list(HELPERS))
+def test_view_helpers_refuse_dot_segments_with_404(
+    name: str, origin: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A view may build the path from the request: ``..`` never climbs, not even within
+    ``PLAYLIST_ROOT``."""
+    config = {**FRONTGATE, "LOCATIONS": {"/protected/": "media/"}, "PLAYLIST_ROOT": str(origin)}
+    with caplog.at_level(logging.ERROR, logger="frontgate.integrations"):
+        answer = HELPERS[name](config, "/helper/streams/v1/%2e%2e/v1/master.m3u8")
+    assert answer.status == 404
+    assert b"#EXTM3U" not in answer.body
+    assert any("dot segments" in record.getMessage() for record in caplog.records)

@@ -152,7 +152,8 @@ class Frontgate:
         middleware answers an ``X-Accel-Redirect`` to it (200 with ``Cache-Control:
         private, max-age``; 404/502 when it cannot be loaded)."""
         gate = self.gate
-        pending = gate.playlist_request(path)
-        assert pending.playlist is not None
-        answer = gate.playlist_answer(pending, load(pending.playlist), expires_in=expires_in)
+        answer = gate.playlist_request(path)
+        if answer.playlist is not None:
+            loaded = load(answer.playlist)
+            answer = gate.playlist_answer(answer, loaded, expires_in=expires_in)
         return Response(answer.body, status=answer.status, headers=answer.headers)

@@ -109,7 +109,7 @@ class Playlist:
     """A playlist the middleware answers itself: where to read it, and as what URL to sign
     it. Made by the gate (no I/O); loaded by the adapter."""
 
-    #: the playlist's path under ``BASE_URL``, encoded once, maybe with a query
+    #: the playlist's path under ``BASE_URL``, encoded once (named in log lines)
     target: str
     #: its URL under ``BASE_URL``: what relative URIs in it resolve against
     url: str
@@ -388,15 +388,20 @@ class Gate:
 
     def playlist_request(self, path: str) -> Rewrite:
         """For the view helpers: the pending answer for the playlist at ``path`` under
-        ``BASE_URL`` (load it, then :meth:`playlist_answer`). Raises ``InputError`` for a
-        path that is not a playlist."""
+        ``BASE_URL`` (load it, then :meth:`playlist_answer`), or a 404 answer (logged)
+        for a path with ``.``/``..`` segments, which views may build from request data.
+        Raises ``InputError`` for a path that is not a playlist (a mistake in the view)."""
         kind = playlist_type(path)
         if kind is None:
             raise InputError(
                 ErrorCode.URL_INVALID,
                 f"{path!r} is not a playlist; a signed playlist ends in .m3u8 or .mpd.",
             )
-        return Rewrite(200, [], [], None, self.playlist(path.lstrip("/"), kind))
+        path = path.lstrip("/")
+        if _dot_segments(path.partition("?")[0]):
+            log.error("Playlist %r has dot segments. Answered 404.", path)
+            return _server_error(404)
+        return Rewrite(200, [], [], None, self.playlist(path, kind))
 
     def playlist_answer(
         self,

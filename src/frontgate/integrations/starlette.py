@@ -80,10 +80,10 @@ async def signed_playlist_response(
     ``return await signed_playlist_response(gate, f"media/videos/{video_id}/{name}")``
     """
     gate = cdn if isinstance(cdn, Gate) else Gate(cdn)
-    pending = gate.playlist_request(path)
-    assert pending.playlist is not None
-    loaded = await aload(pending.playlist)
-    answer = gate.playlist_answer(pending, loaded, expires_in=expires_in)
+    answer = gate.playlist_request(path)
+    if answer.playlist is not None:
+        loaded = await aload(answer.playlist)
+        answer = gate.playlist_answer(answer, loaded, expires_in=expires_in)
     response = Response(answer.body, status_code=answer.status)
     for name, value in answer.headers:
         response.headers[name] = value

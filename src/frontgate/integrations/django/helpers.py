@@ -120,7 +120,8 @@ def signed_playlist_response(
     del request  # part of the signature so views read naturally
     gate = get_gate()
     pending = gate.playlist_request(path)
-    assert pending.playlist is not None
+    if pending.playlist is None:
+        return _response(pending)
     loaded = load(pending.playlist)
     return _response(gate.playlist_answer(pending, loaded, expires_in=expires_in))
 
@@ -133,7 +134,8 @@ async def asigned_playlist_response(
     del request
     gate = get_gate()
     pending = gate.playlist_request(path)
-    assert pending.playlist is not None
+    if pending.playlist is None:
+        return _response(pending)
     loaded = await aload(pending.playlist)
     return _response(gate.playlist_answer(pending, loaded, expires_in=expires_in))
 
