@@ -65,10 +65,15 @@ def play(browser: Browser, site: Servers, path: str) -> Page:
     page.navigate(f"{site.site}{path}")
     page.wait_until(f"!!window.player && ({PLAYS} || {FAILED})", timeout=30)
     state = page.evaluate(
-        "({errors: window.player.errors, time: document.getElementById('video').currentTime})"
+        "(video => ({errors: window.player.errors, time: video.currentTime,"
+        " width: video.videoWidth, frames: video.getVideoPlaybackQuality().totalVideoFrames})"
+        ")(document.getElementById('video'))"
     )
     assert state["errors"] == [], (state, edge_answers(page, site))
     assert state["time"] > 2
+    # decoded pictures, not only a clock: 24 frames a second, 160 or 320 pixels wide
+    assert state["frames"] > 24
+    assert state["width"] in (160, 320)
     return page
 
 
