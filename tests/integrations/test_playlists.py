@@ -588,6 +588,13 @@ def test_gate_decision_is_pure() -> None:
     assert pending.playlist is not None
     assert pending.playlist.file == "/srv/x/media/v/é x.mpd"
     assert pending.playlist.content_type == DASH
+    # X-Sendfile (a filesystem path) under a LOCATIONS prefix is answered the same way
+    with_files = Gate.from_config({**FRONTGATE, "PLAYLIST_ROOT": "/srv/x"})
+    pending = with_files.rewrite(200, [("X-Sendfile", "/srv/private/v/é.m3u8")])
+    assert pending is not None
+    assert pending.playlist is not None
+    assert pending.playlist.file == "/srv/x/files/v/é.m3u8"
+    assert pending.playlist.url == f"{BASE_URL}/files/v/%C3%A9.m3u8"
 
 
 def test_django_check_warns_about_a_missing_playlist_root(tmp_path: Path) -> None:
