@@ -590,6 +590,14 @@ def test_hostile_input_is_refused(text: str) -> None:
     refused(text)
 
 
+def test_blank_lines_stay_blank(rsa: Signer) -> None:
+    text = "#EXTM3U\r\n\r\n#EXTINF:4,\r\nseg.ts\r\n\r\n  \r\n"
+    signed = sign(text, f"{D}/v/i.m3u8", rsa)
+    lines = signed.split("\r\n")
+    assert (lines[1], lines[4], lines[5]) == ("", "", "  ")
+    assert unsign(signed) == text
+
+
 def test_long_attribute_lists_are_read_once() -> None:
     text = "#EXTM3U\n#EXT-X-MAP:" + "A=1," * 200_000 + 'URI="init.mp4"\n'
     signed = sign(text, f"{D}/v/i.m3u8", Signer.from_pem(key_bytes("p256_sec1.pem"), "K1"))
@@ -724,7 +732,7 @@ _PLAIN_SEGMENT = st.builds(
 
 @settings(max_examples=40, deadline=None)
 @given(
-    segments=st.lists(_PLAIN_SEGMENT, min_size=1, max_size=30),
+    segments=st.lists(st.one_of(_PLAIN_SEGMENT, st.just("")), min_size=1, max_size=30),
     end=st.sampled_from(["\n", "\r\n"]),
     absolute=st.booleans(),
 )
@@ -735,12 +743,13 @@ def test_property_plain_segment_lines_match_the_general_path(
     # down the general path, which must write the same bytes for them
     signer = Signer.from_pem(key_bytes("rsa2048_pkcs1.pem"), KEY_PAIR_ID)  # deterministic
     url = f"{D}/videos/42/v1/index.m3u8"
-    body = "".join(f"#EXTINF:4.0,{end}{segment}{end}" for segment in segments)
+    # an empty name stands for a blank line
+    body = "".join(f"#EXTINF:4.0,{end}{segment}{end}" if segment else end for segment in segments)
     plain = sign(f"#EXTM3U{end}{body}", url, signer, absolute=absolute)
     general = sign(
         f"#EXTM3U{end}{body}#EXTINF:4.0,{end}./zz.ts{end}", url, signer, absolute=absolute
     )
     assert general.startswith(plain)
-    query = SIGNING_QUERY.findall(plain)[0]
+    query = SIGNING_QUERY.findall(general)[0]
     last = f"{D}/videos/42/v1/zz.ts" if absolute else "./zz.ts"
     assert general[len(plain) :] == f"#EXTINF:4.0,{end}{last}?{query}{end}"

@@ -91,7 +91,7 @@ def sign_playlist(
 
     Each URI the policy's resource covers gets ``Policy=…&Signature=…&Key-Pair-Id=…``
     after its own query; relative URIs stay relative (``absolute=True`` writes absolute
-    URLs). The resource defaults to the narrowest ``scheme://host/prefix*`` covering the
+    URLs). The resource defaults to the deepest folder ``scheme://host/path/*`` holding the
     playlist and every URI on its host; URIs it does not cover stay unsigned, named in
     one :class:`FrontgateWarning`. ``nested="keep"`` leaves the URIs of other playlists
     as written. Anything else in ``text`` is returned byte for byte.
@@ -121,6 +121,8 @@ def sign_playlist(
         )
     base = prepare_url(url)
     kind = playlist_kind(text)
+    if kind is None and text.lstrip(_BOM + " \t\r\n").startswith("<"):
+        kind = "dash"  # XML of some kind: the scanner says what is wrong with it
     hls: _HlsScan | None = None
     dash: _DashScan | None = None
     if kind == "hls":
@@ -172,15 +174,16 @@ def playlist_kind(text: str) -> Literal["hls", "dash"] | None:
     if text.startswith("#EXTM3U", start):
         after = text[start + 7 : start + 8]
         return "hls" if after in ("", "\r", "\n", " ", "\t") else None
-    head = text[start : start + 4096].lstrip()
+    head = text[start : start + _DASH_HEAD].lstrip()
     if head.startswith("<"):
         return "dash" if _DASH_ROOT.search(head) is not None else None
     return None
 
 
 # the root element, after any XML declaration, comments or doctype (which the scanner
-# then refuses): the name MPD, with or without a prefix
+# then refuses): the name MPD, with or without a prefix, within the first 64 KiB
 _DASH_ROOT = re.compile(r"<(?:[A-Za-z_][\w.\-]*:)?MPD[\s/>]")
+_DASH_HEAD: Final = 65536
 
 
 # ---------------------------------------------------------------------------
@@ -490,7 +493,8 @@ class _HlsScan:
             joined = joined.replace("\r\n", "\n").removesuffix("\r")
         if joined.translate(_DELETE_SIMPLE) != "\n" * (len(uris) - 1):
             return False
-        if "/." in joined or "\n." in joined or "\n/" in joined or joined[0] in "./":
+        probe = f"\n{joined}\n"  # every line between newlines: none empty, none starting . or /
+        if "\n\n" in probe or "\n." in probe or "\n/" in probe or "/." in joined:
             return False
         if self.keep_nested:
             lowered = joined.lower() + "\n"
@@ -525,10 +529,11 @@ class _HlsScan:
             if end == 0:
                 continue
             if line[0] in " \t" or line[end - 1] in " \t":
-                stripped = line[:end].strip(" \t")
+                content = line[:end]
+                stripped = content.strip(" \t")
                 if not stripped or stripped[0] == "#":
                     continue  # a blank or indented comment line
-                start = line.index(stripped)
+                start = len(content) - len(content.lstrip(" \t"))
                 end = start + len(stripped)
             uri = line[start:end]
             kind = _PLAYLIST if pending != -1 or _names_playlist(uri) else _MEDIA
@@ -759,7 +764,8 @@ class _DashScan:
                 if local != "MPD" or prefix not in dash_prefixes:
                     raise InputError(
                         ErrorCode.PLAYLIST_INVALID,
-                        f"The root element is <{name}>, not a DASH <MPD>.",
+                        f"The root element is <{name}>: the text is neither an HLS playlist "
+                        "(#EXTM3U) nor a DASH manifest (<MPD>).",
                     )
             elif len(stack) >= _MAX_DEPTH:
                 raise self._error(lt, f"elements nested more than {_MAX_DEPTH} deep.")
