@@ -304,8 +304,9 @@ def test_view_helpers_answer_the_same(
 
 @pytest.mark.parametrize("name", ["flask", "fastapi", "django"])
 def test_stream_cookies_helpers_scope_cookies_to_the_folder(name: str, verifier: Verifier) -> None:
-    """Resource and ``Path`` are the stream's folder: the cookies open its files and
-    nothing else, and are not even sent for the rest of the CDN."""
+    """Resource and ``Path`` are the stream's folder: a custom policy for
+    ``BASE_URL/<folder>*`` (R32) opens its files and nothing else, and ``Path``, a plain
+    prefix (R34), keeps the cookies from being sent for the rest of the CDN (R37)."""
     config = {**FRONTGATE, "LOCATIONS": {"/protected/": "media/"}}
     answer = HELPERS[name](config, "/cookies/streams/v1/master.m3u8")
     assert answer.status == 200

@@ -178,7 +178,8 @@ def test_plays_with_stream_cookies_set_by_the_site(
     browser: Browser, site: Servers, kind: str, media: list[str]
 ) -> None:
     """The site (another port) sets cookies for the stream's folder; the player asks the
-    edge for everything, playlists included, with credentials, and plain URLs."""
+    edge for everything, playlists included, with credentials, and plain URLs. The
+    cookies reach the edge because their Domain/Path match it (R34, R37)."""
     page = play(browser, site, f"/video/{kind}/cookies/")
     served = assert_all_served(page, site)
     for path in media:
@@ -254,16 +255,17 @@ def signed_url(site: Servers, path: str) -> str:
 
 
 def test_refused_without_cookies_or_signed_playlists(browser: Browser, site: Servers) -> None:
-    """No cookies, and the master asked for unsigned: the edge refuses it (403), the
-    player stops there."""
+    """No cookies, and the master asked for unsigned: the edge refuses it (403
+    ``MissingKey``, R38), the player stops there."""
     page = refused(browser, site, "hls", f"{site.edge}/{STREAM}hls/master.m3u8")
     assert edge_answers(page, site) == [(f"/{STREAM}hls/master.m3u8", 403)]
     assert page.evaluate("window.player.errors") == ["manifestLoadError 403"]
 
 
 def test_refused_when_only_the_master_is_signed(browser: Browser, site: Servers) -> None:
-    """One signed URL covers one file: the master's query is not inherited by the
-    variant URIs in it, so the player is refused the variant (the issue's first failure)."""
+    """One signed URL covers one file (a canned policy grants one URL, R4): the master's
+    query is not inherited by the relative variant URIs in it, so the player is refused
+    the variant (403 ``MissingKey``, R38)."""
     master = signed_url(site, f"{STREAM}hls/master.m3u8")
     page = refused(browser, site, "hls", master)
     answers = [(url.partition("?")[0], status) for url, status in edge_answers(page, site)]
