@@ -285,3 +285,51 @@ def test_dash_segments_refused_when_only_the_manifest_is_signed(
     media = answers[1:]
     assert media
     assert all(path.endswith(".m4s") and status == 403 for path, status in media)
+
+
+def test_lax_stream_cookies_are_not_sent_from_another_site(browser: Browser, site: Servers) -> None:
+    """SameSite=Lax, seen from both sides: the same cookies that went with the player's
+    requests from the site (127.0.0.1, another port: same site) stay home when a page on
+    ``localhost`` (another site) asks the edge with credentials. Chromium says why
+    (R34: SameSite=Lax is frontgate's default)."""
+    context = browser.new_context()
+    home = browser.new_page(context)
+    log_in(home, site.site)
+    home.navigate(f"{site.site}/video/hls/cookies/")
+    home.wait_until(PLAYS, timeout=30)
+    master = f"{site.edge}/{STREAM}hls/master.m3u8"
+
+    elsewhere = browser.new_page(context)
+    elsewhere.navigate(site.site.replace("127.0.0.1", "localhost") + "/login/")
+    elsewhere.wait_until("document.readyState === 'complete'")
+    outcome = elsewhere.evaluate(
+        f"fetch({json.dumps(master)}, {{credentials: 'include'}})"
+        ".then(r => r.status, () => 'unreadable')"
+    )
+    assert outcome == "unreadable"  # nor may that origin read the answer (CORS)
+    (request,) = [
+        event["requestId"]
+        for event in elsewhere.network("Network.requestWillBeSent")
+        if event["request"]["url"] == master
+    ]
+    (sent,) = [
+        event
+        for event in elsewhere.network("Network.requestWillBeSentExtraInfo")
+        if event["requestId"] == request
+    ]
+    (answered,) = [
+        event
+        for event in elsewhere.network("Network.responseReceivedExtraInfo")
+        if event["requestId"] == request
+    ]
+    assert answered["statusCode"] == 403  # the edge saw no cookies: MissingKey
+    blocked = {
+        cookie["cookie"]["name"]: cookie["blockedReasons"]
+        for cookie in sent["associatedCookies"]
+        if cookie["cookie"]["name"].startswith("CloudFront-")
+    }
+    assert len(blocked) == 3
+    # "SchemefulSameSiteLax"; Chromium adds "UserPreferences", its third-party cookie
+    # blocking, which would stop SameSite=None cookies here just the same
+    for reasons in blocked.values():
+        assert any("SameSiteLax" in reason for reason in reasons), blocked
