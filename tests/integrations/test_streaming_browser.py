@@ -29,6 +29,7 @@ or 206. Everything is polled with deadlines, never slept on.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -55,6 +56,17 @@ def site(servers: Servers) -> Servers:
     require_players()
     assert servers.stream, "ffmpeg is installed but the example made no stream"
     return servers
+
+
+@pytest.fixture(autouse=True)
+def close_contexts(browser: Browser) -> Iterator[None]:
+    """Players stop with their test: the contexts it opened are disposed afterwards, so
+    no video or retry loop keeps the (shared, two-core) machine busy."""
+    before = set(browser.call("Target.getBrowserContexts")["browserContextIds"])
+    yield
+    for context in browser.call("Target.getBrowserContexts")["browserContextIds"]:
+        if context not in before:
+            browser.call("Target.disposeBrowserContext", browserContextId=context)
 
 
 def play(browser: Browser, site: Servers, path: str) -> Page:
