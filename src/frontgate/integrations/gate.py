@@ -13,7 +13,17 @@
 True
 
 The WSGI, ASGI and Django adapters only translate their response objects to
-``(status, [(name, value), ...])`` and apply the :class:`Rewrite` they get back.
+``(status, [(name, value), ...])`` and apply the :class:`Rewrite` they get back. A
+target ending in ``.m3u8`` or ``.mpd`` comes back as a :class:`Playlist` to load (the
+adapter's I/O, :mod:`.playlists`), then :meth:`Gate.playlist_answer` signs it:
+
+>>> pending = gate.rewrite(200, [("X-Accel-Redirect", "/protected/v/42/master.m3u8")])
+>>> pending.playlist.url, pending.playlist.fetch_url.split("?")[0]
+('https://cdn.example.com/media/v/42/master.m3u8', 'https://cdn.example.com/media/v/42/master.m3u8')
+>>> master = b"#EXTM3U\\n#EXT-X-STREAM-INF:BANDWIDTH=150000\\nlow/index.m3u8\\n"
+>>> answer = gate.playlist_answer(pending, master)
+>>> answer.status, answer.body == master, dict(answer.headers)["Content-Type"]
+(200, True, 'application/vnd.apple.mpegurl')
 """
 
 from __future__ import annotations
