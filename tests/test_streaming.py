@@ -258,7 +258,8 @@ MIXED_BASES = """<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static">
   <BaseURL>media/</BaseURL>
   <Period>
     <AdaptationSet mimeType="video/mp4">
-      <SegmentTemplate media="$RepresentationID$-$Number$.m4s" initialization="init-$RepresentationID$.mp4"/>
+      <SegmentTemplate media="$RepresentationID$-$Number$.m4s"
+                       initialization="init-$RepresentationID$.mp4"/>
       <Representation id="low" bandwidth="1"/>
       <Representation id="high" bandwidth="2"><BaseURL>high/</BaseURL></Representation>
     </AdaptationSet>
