@@ -65,6 +65,20 @@ def master_playlist(variant: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def dash_segment_list(segments: int, variant: int) -> str:
+    """A DASH manifest listing its segments one SegmentURL each (the heaviest DASH form)."""
+    urls = "".join(
+        f'          <SegmentURL media="seg-{variant}-{n:05d}.m4s"/>\n' for n in range(segments)
+    )
+    return (
+        '<?xml version="1.0"?>\n<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static">\n'
+        '  <Period><AdaptationSet mimeType="video/mp4">\n'
+        '    <Representation id="v" bandwidth="2800000"><SegmentList duration="4">\n'
+        f'          <Initialization sourceURL="init-{variant}.mp4"/>\n{urls}'
+        "    </SegmentList></Representation>\n  </AdaptationSet></Period>\n</MPD>\n"
+    )
+
+
 def _cycling(
     make: Callable[[int], str], url: str, signer: Signer, **options: object
 ) -> Callable[[], str]:
@@ -112,6 +126,11 @@ def run() -> list[Row]:
         (
             "sign_playlist, 10,000-segment media playlist",
             _cycling(lambda v: media_playlist(10_000, v), media_url, signer),
+            None,
+        ),
+        (
+            "sign_playlist, DASH, 1,000 SegmentURLs",
+            _cycling(lambda v: dash_segment_list(1000, v), f"{D}/videos/42/m.mpd", signer),
             None,
         ),
         (

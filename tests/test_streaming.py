@@ -254,6 +254,33 @@ def test_dash_query_is_xml_escaped_and_templates_keep_identifiers(rsa: Signer) -
     _parse_xml(signed.encode())  # still well-formed XML
 
 
+MIXED_BASES = """<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static">
+  <BaseURL>media/</BaseURL>
+  <Period>
+    <AdaptationSet mimeType="video/mp4">
+      <SegmentTemplate media="$RepresentationID$-$Number$.m4s"
+                       initialization="init-$RepresentationID$.mp4"/>
+      <Representation id="low" bandwidth="1"/>
+      <Representation id="high" bandwidth="2"><BaseURL>high/</BaseURL></Representation>
+    </AdaptationSet>
+  </Period>
+</MPD>
+"""
+
+
+def test_dash_absolute_with_a_base_url_per_representation(rsa: Signer, verifier: Verifier) -> None:
+    # the template serves two Representations with different bases: it stays relative,
+    # and the BaseURLs become absolute, so each Representation still resolves to the CDN
+    url = f"{D}/videos/9/manifest.mpd"
+    signed = sign(MIXED_BASES, url, rsa, absolute=True)
+    assert f"<BaseURL>{D}/videos/9/media/?Policy=" in signed
+    assert f"<BaseURL>{D}/videos/9/media/high/?Policy=" in signed
+    assert 'media="$RepresentationID$-$Number$.m4s?Policy=' in signed
+    app = "https://app.example.com/watch/9/manifest.mpd"
+    assert_verifies(signed, app, verifier, 6)
+    assert all(uri.startswith(f"{D}/videos/9/media/") for uri in dash_uris(signed, app))
+
+
 def test_dash_character_references_are_kept(rsa: Signer) -> None:
     url = FIXTURES["dash_segment_list.mpd"][0]
     signed = sign(fixture("dash_segment_list.mpd"), url, rsa)

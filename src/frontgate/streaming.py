@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import re
 import warnings
+from bisect import bisect_right
 from collections.abc import Callable
-from itertools import compress, repeat
-from operator import gt
+from functools import partial
+from itertools import accumulate, repeat
+from operator import itemgetter
 from typing import TYPE_CHECKING, Final, Literal
 from urllib.parse import urljoin
 
@@ -67,7 +69,7 @@ _SIMPLE = re.compile(r"[A-Za-z0-9_~!$()*+,;=@\-][A-Za-z0-9_~!$()*+,;=@\-./]*")
 _SIMPLE_CHARS: Final = (
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_~!$()*+,;=@-./"
 )
-_DELETE_SIMPLE: Final = str.maketrans("", "", _SIMPLE_CHARS)
+_SIMPLE_BYTES: Final = _SIMPLE_CHARS.encode("ascii")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
 _ENCODED_DOT = re.compile(r"%2[eE]")
 
@@ -414,7 +416,14 @@ _HLS_URI_TAGS: Final = {
     "#EXT-X-RENDITION-REPORT:": _PLAYLIST,
 }
 _STREAM_INF: Final = "#EXT-X-STREAM-INF:"
-_HLS_TAG_PREFIXES: Final = (*_HLS_URI_TAGS, _STREAM_INF)
+# a URI line (any non-blank line not starting with "#"), captured with the newline before
+# it and any CR after it; and a tag line that carries a URI. Neither can backtrack:
+# nothing follows the last repetition.
+_HLS_URI_LINE = re.compile(r"(\n[^#\r\n][^\n]*)")
+_HLS_TAG_LINE = re.compile(
+    r"\n(#EXT-X-(?:KEY|MAP|MEDIA|I-FRAME-STREAM-INF|SESSION-KEY|SESSION-DATA|PART|"
+    r"PRELOAD-HINT|RENDITION-REPORT|STREAM-INF):)[^\r\n]*"
+)
 # one attribute of an attribute list: NAME=value, value quoted or not (RFC 8216 4.2)
 _HLS_ATTRIBUTE = re.compile(r'([A-Z0-9-]+)=("[^"\r\n]*"|[^",\r\n]*)')
 _PLAYLIST_SUFFIXES: Final = (".m3u8", ".mpd")
@@ -427,216 +436,227 @@ def _names_playlist(uri: str) -> bool:
 
 
 class _HlsScan:
-    """Every URI of an HLS playlist, from its lines.
+    """Every URI of an HLS playlist.
 
-    Segment lines are the bulk of a media playlist. When every one of them is a plain
-    relative path (no scheme, query, dot segment or escape: ``_SIMPLE``), they all
-    resolve inside the playlist's folder, so they are checked and rewritten together
-    (:attr:`bulk`) rather than one by one; anything else takes the general path.
+    The text is split once, by a C-level regular expression, into :attr:`parts`: odd
+    parts are the URI lines (each with the newline before it), even parts everything
+    between them (tags, comments, blank lines), so ``"".join(parts)`` is the text.
+    Segment lines are the bulk of a media playlist: when every one of them is a plain
+    relative path (no scheme, query, dot segment, escape or space), they all resolve
+    inside the playlist's folder and are checked and rewritten together
+    (:attr:`bulk`); otherwise each becomes a reference of its own. References are
+    ``(part index, start, end, ...)`` with offsets inside their part.
     """
 
-    __slots__ = ("base", "base_dir", "bulk", "crlf", "keep_nested", "lines", "longest", "refs")
+    __slots__ = (
+        "base",
+        "base_dir",
+        "bulk",
+        "crlf",
+        "keep_nested",
+        "longest",
+        "parts",
+        "refs",
+        "text",
+    )
 
     def __init__(self, text: str, base: str, keep_nested: bool) -> None:
+        self.text = text
         self.base = base
         self.base_dir = _directory(base)
         self.keep_nested = keep_nested
-        self.lines = lines = text.split("\n")
-        self.crlf = "\r" in text
-        if self.crlf and text.count("\r") != text.count("\r\n"):
+        if "\r" in text and text.count("\r") != text.count("\r\n"):
             bare = re.search(r"\r(?!\n)", text)
-            offset = bare.start() if bare is not None else 0
-            raise InputError(
-                ErrorCode.PLAYLIST_INVALID,
-                f"line {text.count(chr(10), 0, offset) + 1}: a carriage return that ends no "
-                "line (lines end with LF or CRLF, RFC 8216).",
-            )
+            raise self._invalid(bare.start() if bare is not None else 0, _BARE_CR)
+        self.parts = parts = _HLS_URI_LINE.split(text)
         self.refs: list[_Ref] = []
-        #: the line indexes of the segment lines handled together, or None
-        self.bulk: list[int] | None = None
+        #: True when the URI lines are all plain relative paths, handled together
+        self.bulk = False
+        #: the bulk URI lines end with CRLF (each odd part ends with its CR)
+        self.crlf = False
         self.longest = 0
-        # line 1 is #EXTM3U (playlist_kind checked it), perhaps after a byte order mark;
-        # the line classes are found by C-level passes, not a Python loop per line
-        rest = lines[1:]
-        slots = range(1, len(lines))
-        uri_slots = list(
-            compress(slots, map(gt, map(bool, rest), map(str.startswith, rest, repeat("#"))))
-        )
-        tag_slots = list(compress(slots, map(str.startswith, rest, repeat(_HLS_TAG_PREFIXES))))
-        variants = []
-        for slot in tag_slots:
-            line = lines[slot]
-            if line.startswith(_STREAM_INF):
-                variants.append(slot)
+        tags = list(_HLS_TAG_LINE.finditer(text))
+        starts: list[int] = []  # where each part starts in the text, when needed
+        if tags and (len(parts) > 1 and tags[-1].start() >= len(parts[0])):
+            starts = [0, *accumulate(map(len, parts))]
+        variants: list[int] = []  # the offsets of #EXT-X-STREAM-INF lines
+        for tag in tags:
+            offset = tag.start() + 1
+            line = tag.group(0)[1:]
+            if tag.group(1) == _STREAM_INF:
+                variants.append(offset)
                 continue
-            found = _hls_uri_attribute(line, slot)
+            found = _hls_uri_attribute(line, partial(self._line, offset))
             if found is not None:
                 start, end, tag_kind = found
                 uri = line[start:end]
                 kind = _PLAYLIST if tag_kind == _PLAYLIST or _names_playlist(uri) else _MEDIA
-                self.refs.append((slot, start, end, uri, base, kind))
-        if variants or not self._all_simple(uri_slots):
-            self._uri_lines(uri_slots, variants)
-        else:
-            self.bulk = uri_slots
+                index = bisect_right(starts, offset) - 1 if starts else 0
+                shift = offset - (starts[index] if starts else 0)
+                self.refs.append((index, shift + start, shift + end, uri, base, kind))
+        if variants or not self._all_simple():
+            if not starts and variants:
+                starts = [0, *accumulate(map(len, parts))]
+            self._uri_lines(variants, starts)
+
+    def _line(self, offset: int) -> str:
+        return f"line {self.text.count(chr(10), 0, offset) + 1}"
+
+    def _invalid(self, offset: int, what: str) -> InputError:
+        return InputError(ErrorCode.PLAYLIST_INVALID, f"{self._line(offset)}: {what}")
 
     def where(self, ref: _Ref) -> str:
-        return f"line {ref[0] + 1}"
+        return self._line(sum(map(len, self.parts[: ref[0]])) + ref[1])
 
-    def _all_simple(self, slots: list[int]) -> bool:
-        """Tell whether every segment line is a plain relative path (``_SIMPLE``)."""
-        if not slots:
-            return True
-        uris = list(map(self.lines.__getitem__, slots))
-        joined = "\n".join(uris)
-        if self.crlf:
-            joined = joined.replace("\r\n", "\n").removesuffix("\r")
-        if joined.translate(_DELETE_SIMPLE) != "\n" * (len(uris) - 1):
+    def _all_simple(self) -> bool:
+        """Tell whether every URI line is a plain relative path (``_SIMPLE``)."""
+        uris = self.parts[1::2]
+        joined = "".join(uris)  # each with its newline first
+        # the characters outside _SIMPLE (bytes: translate's fastest form; anything not
+        # ASCII stays behind as UTF-8)
+        remainder = joined.encode("utf-8", "surrogatepass").translate(None, _SIMPLE_BYTES)
+        if remainder == b"\n\r" * len(uris) and uris:
+            self.crlf = True
+            joined = joined.replace("\r", "")
+        elif remainder != b"\n" * len(uris):
             return False
-        probe = f"\n{joined}\n"  # every line between newlines: none empty, none starting . or /
-        if "\n\n" in probe or "\n." in probe or "\n/" in probe or "/." in joined:
-            return False
+        if "/" in joined:
+            if "\n." in joined or "\n/" in joined or "/." in joined:
+                return False
+        elif "\n." in joined and ("\n.\n" in f"{joined}\n" or "\n..\n" in f"{joined}\n"):
+            return False  # without a slash, a dot segment is a whole line
         if self.keep_nested:
             lowered = joined.lower() + "\n"
             if ".m3u8\n" in lowered or ".mpd\n" in lowered:
                 return False
-        self.longest = max(map(len, uris))
+        self.longest = max(map(len, uris), default=1) - 1 - self.crlf
+        self.bulk = bool(uris)
         return True
 
-    def expand_bulk(self) -> None:
-        """Turn the bulk segment lines into references of their own."""
-        if self.bulk:
-            self._uri_lines(self.bulk, [])
-        self.bulk = None
-
-    def _uri_lines(self, slots: list[int], variants: list[int]) -> None:
+    def _uri_lines(self, variants: list[int], starts: list[int]) -> None:
         """One reference per URI line; the first URI line after #EXT-X-STREAM-INF names
         a variant playlist."""
-        lines = self.lines
+        parts = self.parts
         append = self.refs.append
         base = self.base
         waiting = iter(variants)
         next_variant = next(waiting, -1)
         pending = -1  # an #EXT-X-STREAM-INF line still waiting for its URI line
-        for slot in slots:
-            while next_variant != -1 and next_variant < slot:
+        for index in range(1, len(parts), 2):
+            while next_variant != -1 and next_variant < starts[index]:
                 if pending != -1:
-                    raise _no_variant_uri(pending)
+                    raise self._invalid(pending, _NO_VARIANT_URI)
                 pending, next_variant = next_variant, next(waiting, -1)
-            line = lines[slot]
-            end = len(line) - 1 if line[-1] == "\r" else len(line)
-            start = 0
-            if end == 0:
-                continue
-            if line[0] in " \t" or line[end - 1] in " \t":
-                content = line[:end]
+            part = parts[index]
+            start, end = 1, len(part) - 1 if part[-1] == "\r" else len(part)
+            if part[1] in " \t" or part[end - 1] in " \t":
+                content = part[1:end]
                 stripped = content.strip(" \t")
                 if not stripped or stripped[0] == "#":
                     continue  # a blank or indented comment line
-                start = len(content) - len(content.lstrip(" \t"))
+                start = 1 + len(content) - len(content.lstrip(" \t"))
                 end = start + len(stripped)
-            uri = line[start:end]
+            uri = part[start:end]
             kind = _PLAYLIST if pending != -1 or _names_playlist(uri) else _MEDIA
             pending = -1
-            append((slot, start, end, uri, base, kind))
+            append((index, start, end, uri, base, kind))
         if pending != -1:
-            raise _no_variant_uri(pending)
+            raise self._invalid(pending, _NO_VARIANT_URI)
         if next_variant != -1:
-            raise _no_variant_uri(next_variant)
+            raise self._invalid(next_variant, _NO_VARIANT_URI)
         self.refs.sort()
 
+    def expand_bulk(self) -> None:
+        """Turn the bulk URI lines into references of their own."""
+        if self.bulk:
+            self._uri_lines([], [])
+        self.bulk = False
+
     def check_bulk_lengths(self, extra: int) -> None:
-        """R43 for the bulk segment lines: the longest one decides."""
+        """R43 for the bulk URI lines: the longest one decides."""
         if not self.bulk or len(self.base_dir) + self.longest + extra <= MAX_URL_BYTES:
             return
-        for slot in self.bulk:
-            length = len(self.base_dir) + len(self.lines[slot].rstrip("\r")) + extra
+        for index in range(1, len(self.parts), 2):
+            length = len(self.base_dir) + len(self.parts[index]) - 1 - self.crlf + extra
             if length > MAX_URL_BYTES:
                 raise InputError(
                     ErrorCode.PLAYLIST_INVALID,
-                    f"line {slot + 1}: the signed URI would be {length} bytes; CloudFront "
-                    f"accepts at most {MAX_URL_BYTES} (R43).",
+                    f"{self.where((index, 1, 1, '', '', 0))}: the signed URI would be "
+                    f"{length} bytes; CloudFront accepts at most {MAX_URL_BYTES} (R43).",
                 )
 
 
-def _no_variant_uri(index: int) -> InputError:
-    return InputError(
-        ErrorCode.PLAYLIST_INVALID,
-        f"line {index + 1}: #EXT-X-STREAM-INF is not followed by the variant's URI line.",
-    )
+_NO_VARIANT_URI: Final = "#EXT-X-STREAM-INF is not followed by the variant's URI line."
+_BARE_CR: Final = "a carriage return that ends no line (lines end with LF or CRLF, RFC 8216)."
 
 
-def _hls_uri_attribute(line: str, index: int) -> tuple[int, int, int] | None:
+def _hls_uri_attribute(line: str, where: Callable[[], str]) -> tuple[int, int, int] | None:
     """(start, end, kind) of the URI= value of a tag line, or None when it has none."""
     colon = line.index(":")
     kind = _HLS_URI_TAGS[line[: colon + 1]]
     end = len(line)
-    if line[-1] == "\r":
-        end -= 1
     position = colon + 1
     found: tuple[int, int, int] | None = None
     while position < end:
         match = _HLS_ATTRIBUTE.match(line, position, end)
         if match is None:
-            raise _bad_attributes(line, index, position)
+            raise _bad_attributes(line, where, position)
         if match.group(1) == "URI":
             value_start, value_end = match.span(2)
             if line[value_start] != '"' or value_end - value_start < 3:
                 raise InputError(
                     ErrorCode.PLAYLIST_INVALID,
-                    f"line {index + 1}: URI must be a non-empty quoted string (RFC 8216).",
+                    f"{where()}: URI must be a non-empty quoted string (RFC 8216).",
                 )
             if found is not None:
                 raise InputError(
-                    ErrorCode.PLAYLIST_INVALID, f"line {index + 1}: the tag has two URI attributes."
+                    ErrorCode.PLAYLIST_INVALID, f"{where()}: the tag has two URI attributes."
                 )
             found = (value_start + 1, value_end - 1, kind)
         position = match.end()
         if position < end:
             if line[position] != ",":
-                raise _bad_attributes(line, index, position)
+                raise _bad_attributes(line, where, position)
             position += 1
     return found
 
 
-def _bad_attributes(line: str, index: int, position: int) -> InputError:
+def _bad_attributes(line: str, where: Callable[[], str], position: int) -> InputError:
     tag = line.split(":", 1)[0]
     return InputError(
         ErrorCode.PLAYLIST_INVALID,
-        f"line {index + 1}: the attribute list of {tag} is malformed at column {position + 1}.",
+        f"{where()}: the attribute list of {tag} is malformed at column {position + 1}.",
     )
 
 
 def _write_hls(scan: _HlsScan, job: _Job, query: str, absolute: bool) -> str:
-    lines = scan.lines
+    parts = scan.parts
     refs = job.refs
     resolved = job.resolved
-    for index in job.signed:
+    # back to front, so that several URIs in one part keep their offsets
+    for index in reversed(job.signed):
         slot, start, end, uri, _base, _kind = refs[index]
-        line = lines[slot]
+        part = parts[slot]
         cut = end if "#" not in uri else start + uri.index("#")
         if absolute:
             new = resolved[index]
-            lines[slot] = f"{line[:start]}{new}{_separator(new)}{query}{line[cut:]}"
+            parts[slot] = f"{part[:start]}{new}{_separator(new)}{query}{part[cut:]}"
         else:
-            lines[slot] = f"{line[:cut]}{_separator(line[start:cut])}{query}{line[cut:]}"
-    if scan.bulk:
-        tail = "?" + query
-        head = scan.base_dir if absolute else ""
-        if scan.crlf:
-            for slot in scan.bulk:
-                line = lines[slot]
-                if line[-1] == "\r":
-                    lines[slot] = f"{head}{line[:-1]}{tail}\r"
-                else:
-                    lines[slot] = f"{head}{line}{tail}"
-        elif head:
-            for slot in scan.bulk:
-                lines[slot] = f"{head}{lines[slot]}{tail}"
-        else:
-            for slot in scan.bulk:
-                lines[slot] += tail
-    return "\n".join(lines)
+            parts[slot] = f"{part[:cut]}{_separator(part[start:cut])}{query}{part[cut:]}"
+    if not scan.bulk:
+        return "".join(parts)
+    uris = parts[1::2]
+    tail = "?" + query
+    if scan.crlf:  # the query goes before the CR
+        uris = list(map(itemgetter(slice(None, -1)), uris))
+        tail += "\r"
+    if absolute:
+        uris = list(map(str.replace, uris, repeat("\n"), repeat("\n" + scan.base_dir), repeat(1)))
+    # what lies between the URI lines, each URI line, and after each of them its query
+    pieces = [tail] * (len(parts) + len(parts) // 2)
+    pieces[0::3] = parts[0::2]
+    pieces[1::3] = uris
+    return "".join(pieces)
 
 
 def _separator(uri: str) -> str:
@@ -661,6 +681,9 @@ _XML_SPACE = re.compile(r"[ \t\r\n]*")
 _XML_ATTRIBUTE = re.compile(
     r"([A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)[ \t\r\n]*=[ \t\r\n]*([\"'])"
 )
+# the rest of a start tag up to its ">": no continuation after the star, so a match never
+# backtracks; what follows is checked by hand
+_XML_TAG_REST = re.compile(r"""(?:[^"'<>]|"[^"<]*"|'[^'<]*')*""")
 _XML_END_TAG = re.compile(r"</([A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)[ \t\r\n]*>")
 _XML_REFERENCE = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9A-Fa-f]{1,6}));")
 _XML_ENTITIES: Final = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
@@ -757,8 +780,13 @@ class _DashScan:
             if root_done:
                 raise self._error(lt, "an element after the end of the root element.")
             name = match.group(0)
-            attributes, position, empty = self._attributes(match.end(), lt)
             prefix, _, local = name.rpartition(":")
+            if stack and local not in _DASH_ATTRIBUTES:
+                # most elements (S of a SegmentTimeline...) carry no URI: skip to their end
+                attributes: dict[str, tuple[int, int]] = {}
+                position, empty = self._skip_attributes(match.end(), lt)
+            else:
+                attributes, position, empty = self._attributes(match.end(), lt)
             if not stack:
                 dash_prefixes = _dash_prefixes(attributes, text)
                 if local != "MPD" or prefix not in dash_prefixes:
@@ -800,6 +828,15 @@ class _DashScan:
         if end == -1:
             raise self._error(start, f"an unterminated {what}.")
         return end + len(terminator)
+
+    def _skip_attributes(self, position: int, lt: int) -> tuple[int, bool]:
+        """The offset after a start tag whose attributes do not matter, and whether it is
+        an empty-element tag."""
+        text = self.text
+        end = _XML_TAG_REST.match(text, position).end()  # type: ignore[union-attr]
+        if text.startswith(">", end):
+            return end + 1, text[end - 1] == "/"
+        raise self._error(lt, "a malformed start tag.")
 
     def _attributes(self, position: int, lt: int) -> tuple[dict[str, tuple[int, int]], int, bool]:
         """The attributes of a start tag (name -> value span), the offset after the tag,
