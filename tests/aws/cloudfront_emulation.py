@@ -36,6 +36,7 @@ from moto.cloudfront import urls as cloudfront_urls
 from moto.cloudfront.exceptions import CloudFrontException
 from moto.cloudfront.responses import CloudFrontResponse
 from moto.core.responses import ActionResult, EmptyResult
+from moto.moto_api._internal.managed_state_model import ManagedState
 
 _API = "{0}/2020-05-31"
 
@@ -242,7 +243,8 @@ class EmulatedCloudFront(CloudFrontResponse):
         result: Any = super().update_distribution().result
         self._keep_oacs(dist, oacs)
         dist.etag = _etag()
-        dist.status = "InProgress"
+        # back to InProgress, its read count from zero: moto's state machine restarted
+        ManagedState.__init__(dist, dist.model_name, transitions=[("InProgress", "Deployed")])
         return ActionResult({**result, "ETag": dist.etag})
 
     def delete_distribution(self) -> ActionResult:
@@ -270,15 +272,17 @@ def install() -> None:
         paths[path] = EmulatedCloudFront.dispatch
 
 
-def deploy_after(moto_url: str, reads: int) -> None:
-    """Distributions stay ``InProgress`` for ``reads`` reads after each create or update
-    (0: ``Deployed`` at once), through moto's state manager."""
-    progression: dict[str, object] = {"progression": "immediate"}
+def deploy_after(moto_url: str, reads: int | None) -> None:
+    """After each create or update a distribution reads ``InProgress`` until its
+    ``reads``-th read, which sees ``Deployed`` (0: at once; None: moto's default), through
+    moto's state manager."""
+    transition: dict[str, object] = {"progression": "immediate"}
     if reads:
-        progression = {"progression": "manual", "times": reads}
-    body = json.dumps({"model_name": "cloudfront::distribution", "transition": progression})
+        transition = {"progression": "manual", "times": reads}
+    action = "set-transition" if reads is not None else "unset-transition"
+    body = json.dumps({"model_name": "cloudfront::distribution", "transition": transition})
     request = urllib.request.Request(
-        f"{moto_url}/moto-api/state-manager/set-transition", data=body.encode(), method="POST"
+        f"{moto_url}/moto-api/state-manager/{action}", data=body.encode(), method="POST"
     )
     with urllib.request.urlopen(request, timeout=10):
         pass

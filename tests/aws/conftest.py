@@ -7,12 +7,13 @@ and every client is given the moto endpoint.
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
 import threading
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,8 @@ def moto_url() -> Iterator[str]:
     from .cloudfront_emulation import install
 
     install()
+    # one log line per request would land in the tests' captured stderr
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server(
         "127.0.0.1",
         0,
@@ -85,6 +88,16 @@ def _moto_env(moto_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     with urllib.request.urlopen(request, timeout=10):
         pass
     return env
+
+
+@pytest.fixture
+def deploy_after(moto_url: str) -> Iterator[Callable[[int], None]]:
+    """``deploy_after(n)``: after each create or update, the n-th read of a distribution is
+    the first to see ``Deployed`` (moto's state manager); moto's default afterwards."""
+    from .cloudfront_emulation import deploy_after as set_reads
+
+    yield lambda reads: set_reads(moto_url, reads)
+    set_reads(moto_url, None)
 
 
 @pytest.fixture

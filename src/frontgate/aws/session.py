@@ -147,6 +147,19 @@ class AwsSession:
         with aws_errors("reading the AWS configuration"):
             return self._boto_session().region_name
 
+    def for_region(self, region: str) -> AwsSession:
+        """A session like this one (profile, endpoint, read-only) for another region.
+
+        >>> AwsSession(region="us-east-1").for_region("eu-west-1")
+        AwsSession(region='eu-west-1', endpoint_url=None)
+        """
+        return AwsSession(
+            region=region,
+            endpoint_url=self.endpoint_url,
+            profile=self._profile,
+            read_only=self.read_only,
+        )
+
     def _boto_session(self) -> boto3.Session:
         if self._session is None:
             with aws_errors("opening the AWS profile"):
