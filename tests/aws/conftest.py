@@ -30,7 +30,7 @@ REGION = "us-east-1"
 def moto_url() -> Iterator[str]:
     """The URL of moto's server, run in this process on a loopback port for the session.
 
-    In-process so that :mod:`tests.aws.cloudfront_emulation` can add the CloudFront calls
+    In-process so that :mod:`tests.aws.emulation` can add the CloudFront calls
     moto lacks; every call still goes over HTTP.
     """
     from moto.moto_server.werkzeug_app import (
@@ -40,7 +40,7 @@ def moto_url() -> Iterator[str]:
     )
     from werkzeug.serving import make_server
 
-    from .cloudfront_emulation import install
+    from .emulation import install
 
     install()
     # one log line per request would land in the tests' captured stderr
@@ -94,7 +94,7 @@ def _moto_env(moto_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
 def deploy_after(moto_url: str) -> Iterator[Callable[[int], None]]:
     """``deploy_after(n)``: after each create or update, the n-th read of a distribution is
     the first to see ``Deployed`` (moto's state manager); moto's default afterwards."""
-    from .cloudfront_emulation import deploy_after as set_reads
+    from .emulation import deploy_after as set_reads
 
     yield lambda reads: set_reads(moto_url, reads)
     set_reads(moto_url, None)

@@ -139,7 +139,7 @@ def test_key_groups_create(
 
 
 # ---------------------------------------------------------------------------
-# rotate (UpdateKeyGroup and DeletePublicKey's checks are emulated: cloudfront_emulation)
+# rotate (UpdateKeyGroup and DeletePublicKey's checks are emulated: emulation)
 
 
 def test_r22_rotate_adds_the_new_key(

@@ -1,7 +1,7 @@
 """After setup: ``setup --wait``, ``status``, ``check --probe``, ``rotate``, ``teardown``.
 
 AWS here is moto's server plus the CloudFront calls moto lacks, emulated in
-:mod:`tests.aws.cloudfront_emulation` (cache and origin request policies, UpdateKeyGroup,
+:mod:`tests.aws.emulation` (cache and origin request policies, UpdateKeyGroup,
 DeleteKeyGroup, If-Match, in-use refusals, a distribution ``InProgress`` after each change
 until the n-th read, n as the ``deploy_after`` fixture says). The distribution's domain cannot be
 reached, so ``check --probe`` goes to a real ``frontgate edge`` process serving the

@@ -1,5 +1,5 @@
 """frontgate aws setup against moto (cache and origin request policies emulated:
-cloudfront_emulation)."""
+emulation)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""The CloudFront calls moto 5.2 lacks, added to moto's own server in the test process.
+"""What moto 5.2 lacks, added to moto's own server in the test process.
+
+CloudFront
+----------
 
 moto answers CloudFront keys, key groups, origin access controls and distributions; it
 has no cache or origin request policies, no UpdateKeyGroup or DeleteKeyGroup, never
@@ -22,20 +25,32 @@ Emulated here, as AWS documents them:
   then decides how many reads it takes to be ``Deployed``: :func:`deploy_after`), and
   DeleteDistribution refuses one that is enabled or not yet deployed
   (``DistributionNotDisabled``).
+
+KMS
+---
+moto's Sign ignores ``MessageType`` (it would hash a ``DIGEST`` again):
+:class:`EmulatedKms` signs a ``DIGEST`` as KMS does, the 32 bytes of a SHA-256 as they
+are (anything else is a ``ValidationException``), with moto's own key.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import urllib.request
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
 from moto.cloudfront import urls as cloudfront_urls
 from moto.cloudfront.exceptions import CloudFrontException
 from moto.cloudfront.responses import CloudFrontResponse
 from moto.core.responses import ActionResult, EmptyResult
+from moto.kms import urls as kms_urls
+from moto.kms.exceptions import ValidationException
+from moto.kms.responses import KmsResponse
 from moto.moto_api._internal.managed_state_model import ManagedState
 
 _API = "{0}/2020-05-31"
@@ -259,10 +274,41 @@ class EmulatedCloudFront(CloudFrontResponse):
         return super().delete_distribution()
 
 
-def install() -> None:
-    """Route every CloudFront path of moto's server to :class:`EmulatedCloudFront`.
+class EmulatedKms(KmsResponse):
+    """moto's KMS, with Sign taking ``MessageType=DIGEST`` as KMS does."""
 
-    Call before the server answers its first CloudFront request (moto builds each
+    def sign(self) -> str:
+        if self._get_param("MessageType") != "DIGEST":
+            answer: str = super().sign()
+            return answer
+        digest = self._get_param("Message")
+        algorithm = self._get_param("SigningAlgorithm")
+        if algorithm not in ("RSASSA_PKCS1_V1_5_SHA_256", "ECDSA_SHA_256") or len(digest) != 32:
+            raise ValidationException(
+                "Digest is invalid length for algorithm " + str(algorithm) + "."
+            )
+        key = self.kms_backend.describe_key(self._get_param("KeyId"))
+        held: Any = key.private_key  # moto's wrapper around a cryptography key
+        private = held.private_key
+        prehashed = utils.Prehashed(hashes.SHA256())
+        if algorithm == "ECDSA_SHA_256":
+            signature = private.sign(digest, ec.ECDSA(prehashed))
+        else:
+            signature = private.sign(digest, padding.PKCS1v15(), prehashed)
+        return json.dumps(
+            {
+                "KeyId": key.arn,
+                "Signature": base64.b64encode(signature).decode(),
+                "SigningAlgorithm": algorithm,
+            }
+        )
+
+
+def install() -> None:
+    """Route every CloudFront path of moto's server to :class:`EmulatedCloudFront`, and
+    KMS to :class:`EmulatedKms`.
+
+    Call before the server answers its first request of either (moto builds each
     service's routes once, on first use).
     """
     paths = cloudfront_urls.url_paths
@@ -270,6 +316,8 @@ def install() -> None:
         paths[path] = EmulatedCloudFront.dispatch
     for path in _EXTRA_PATHS:
         paths[path] = EmulatedCloudFront.dispatch
+    for path in list(kms_urls.url_paths):
+        kms_urls.url_paths[path] = EmulatedKms.dispatch
 
 
 def deploy_after(moto_url: str, reads: int | None) -> None:
