@@ -371,9 +371,9 @@ def poll_delays(first: float | None = None) -> Iterator[float]:
             ) from None
         if not 0 < first <= 600:
             raise ConfigError(ErrorCode.CONFIG_INVALID, f"{POLL_ENV} must be 0 to 600 seconds.")
-    delay = float(first)
+    delay, bound = float(first), float(first) * 6
     while True:
-        yield min(delay, first * 6)
+        yield min(delay, bound)
         delay *= 1.5
 
 
