@@ -26,9 +26,9 @@ from botocore.exceptions import ClientError
 
 from frontgate.errors import BackendError, ConfigError, ErrorCode
 
+from . import listing
 from .keygroups import check_name
 from .session import AwsSession, aws_errors, error_code
-from .session import marker_arg as _marker
 from .setup import POLICY_SID
 
 if TYPE_CHECKING:
@@ -191,27 +191,6 @@ class Inventory:
         }
 
 
-def _paginate(aws: AwsSession, operation: str, what: str, key: str) -> Iterator[Any]:
-    # botocore has paginators for these three listings
-    paginator = aws.cloudfront.get_paginator(operation)  # type: ignore[call-overload]
-    with aws_errors(f"listing {what}"):
-        for page in paginator.paginate():
-            yield from page[key].get("Items") or []
-
-
-def _pages(aws: AwsSession, operation: str, what: str, key: str, **extra: str) -> Iterator[Any]:
-    # ... and none for these: Marker by hand
-    marker = ""
-    method = getattr(aws.cloudfront, operation)
-    while True:
-        with aws_errors(f"listing {what}"):
-            listing = method(**extra, **_marker(marker))[key]
-        yield from listing.get("Items") or []
-        marker = listing.get("NextMarker") or ""
-        if not marker:
-            return
-
-
 def _rotated_name(name: str) -> re.Pattern[str]:
     # rotate names a new key GROUP-<first 8 hex digits of its fingerprint>
     return re.compile(re.escape(name) + r"-[0-9a-f]{8}")
@@ -223,12 +202,12 @@ def find_resources(aws: AwsSession, name: str) -> Inventory:
     rotated = _rotated_name(name)
     keys = tuple(
         (item["Id"], item["Name"])
-        for item in _paginate(aws, "list_public_keys", "CloudFront public keys", "PublicKeyList")
+        for item in listing.public_keys(aws)
         if item["Name"] == name or rotated.fullmatch(item["Name"])
     )
     group = None
     keys_elsewhere: dict[str, list[str]] = {}
-    for item in _pages(aws, "list_key_groups", "CloudFront key groups", "KeyGroupList"):
+    for item in listing.key_groups(aws):
         config = item["KeyGroup"]["KeyGroupConfig"]
         if config["Name"] == name:
             group = (item["KeyGroup"]["Id"], tuple(config["Items"]))
@@ -237,9 +216,7 @@ def find_resources(aws: AwsSession, name: str) -> Inventory:
                 keys_elsewhere.setdefault(key_id, []).append(config["Name"])
     oac = None
     oac_bucket = None
-    for item in _paginate(
-        aws, "list_origin_access_controls", "origin access controls", "OriginAccessControlList"
-    ):
+    for item in listing.origin_access_controls(aws):
         if item["Name"] == name:
             oac = item["Id"]
             found = _OAC_BUCKET.search(item.get("Description") or "")
@@ -247,9 +224,7 @@ def find_resources(aws: AwsSession, name: str) -> Inventory:
     cache_policy = next(
         (
             p["CachePolicy"]["Id"]
-            for p in _pages(
-                aws, "list_cache_policies", "cache policies", "CachePolicyList", Type="custom"
-            )
+            for p in listing.cache_policies(aws)
             if p["CachePolicy"]["CachePolicyConfig"]["Name"] == name
         ),
         None,
@@ -257,20 +232,14 @@ def find_resources(aws: AwsSession, name: str) -> Inventory:
     request_policy = next(
         (
             p["OriginRequestPolicy"]["Id"]
-            for p in _pages(
-                aws,
-                "list_origin_request_policies",
-                "origin request policies",
-                "OriginRequestPolicyList",
-                Type="custom",
-            )
+            for p in listing.origin_request_policies(aws)
             if p["OriginRequestPolicy"]["OriginRequestPolicyConfig"]["Name"] == name
         ),
         None,
     )
     ours = None
     others = []
-    for item in _paginate(aws, "list_distributions", "distributions", "DistributionList"):
+    for item in listing.distributions(aws):
         info = DistributionInfo.from_summary(item)
         if ours is None and info.comment == name:
             ours = info
