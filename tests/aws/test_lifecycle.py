@@ -226,19 +226,22 @@ def test_teardown_resumes_after_it_stopped_while_disabling(
 def test_teardown_refuses_what_another_distribution_uses(
     moto_url: str, key_files: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from .test_keygroups import distribution
+    from .test_keygroups import distribution, group
 
     make_bucket(moto_url)
     code, out, err = run_cli([*setup_argv(key_files), "--json", "--endpoint-url", moto_url], capsys)
     assert code == 0, err
-    group_id = json.loads(out)["key_group_id"]
+    made = json.loads(out)
+    group_id, key_id = made["key_group_id"], made["public_key_id"]
     other = distribution(moto_url, {"*": [group_id]})
+    group(moto_url, "elsewhere", [key_id])  # the key also trusted by another group
     before = state(moto_url)
     argv = ["aws", "teardown", "--name", NAME, "--yes", "--endpoint-url", moto_url]
     code, out, err = run_cli(argv, capsys)
     assert (code, out) == (2, "")
     assert err.startswith(f"frontgate: config-conflict: Refusing to tear down {NAME}, nothing")
     assert f"the key group {NAME} ({group_id}) is used by distribution {other} (check)" in err
+    assert f"the public key {NAME} ({key_id}) is in key group elsewhere" in err
     assert state(moto_url) == before
 
 
@@ -330,3 +333,60 @@ def test_remove_from_bucket_policy_keeps_other_distributions() -> None:
     assert left == merge_bucket_policy(policy, "media", second)
     assert remove_from_bucket_policy(left or {}, second) == policy
     assert remove_from_bucket_policy(merge_bucket_policy(None, "media", first), first) is None
+
+
+def on_a_terminal(argv: list[str], env: dict[str, str], answer: bytes) -> tuple[int, str]:
+    """Run ``frontgate ARGV`` on a pseudo-terminal, typing ``answer``; (exit code, screen)."""
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "frontgate", *argv],
+        env=env,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        close_fds=True,
+    )
+    os.close(slave)
+    os.write(master, answer)  # waits in the terminal's line buffer until it is read
+    screen = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child has gone and closed the terminal
+            break
+        if not chunk:
+            break
+        screen += chunk
+    os.close(master)
+    return proc.wait(30), screen.decode()
+
+
+def test_teardown_asks_on_a_terminal_and_shows_one_progress_line(
+    moto_url: str,
+    key_files: dict[str, Path],
+    deploy_after: Callable[[int], None],
+    subprocess_env: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    make_bucket(moto_url)
+    assert run_cli([*setup_argv(key_files), "--endpoint-url", moto_url], capsys)[0] == 0
+    before = state(moto_url)
+    env = {**subprocess_env, POLL_ENV: "0.01"}
+    argv = ["aws", "teardown", "--name", NAME, "--wait", "--endpoint-url", moto_url]
+    code, screen = on_a_terminal(argv, env, b"n\n")
+    assert code == 1, screen
+    assert "Delete all of this (" in screen
+    assert "[y/N]" in screen
+    assert "Nothing was changed." in screen
+    assert state(moto_url) == before
+    deploy_after(3)
+    code, screen = on_a_terminal(argv, env, b"y\n")
+    assert code == 0, screen
+    # one line rewritten in place ("\r"), not a line per poll
+    polls = r"\rdistribution: InProgress, 0m00s elapsed +\rdistribution: InProgress"
+    assert re.search(polls, screen)
+    assert "Done: everything named frontgate-media is gone." in screen
+    assert state(moto_url)["distributions"] == []
