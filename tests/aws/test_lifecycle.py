@@ -386,7 +386,23 @@ def test_teardown_asks_on_a_terminal_and_shows_one_progress_line(
     code, screen = on_a_terminal(argv, env, b"y\n")
     assert code == 0, screen
     # one line rewritten in place ("\r"), not a line per poll
-    polls = r"\rdistribution: InProgress, 0m00s elapsed +\rdistribution: InProgress"
+    polls = r"\rdistribution \w+: InProgress, 0m00s elapsed +\rdistribution \w+: InProgress"
     assert re.search(polls, screen)
     assert "Done: everything named frontgate-media is gone." in screen
     assert state(moto_url)["distributions"] == []
+
+
+def test_aws_region_and_cloudfront_without_a_region(
+    moto_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """AWS_REGION is read as the AWS CLI reads it (botocore reads only AWS_DEFAULT_REGION),
+    and CloudFront, a global service, needs no region at all."""
+    from frontgate.aws.session import AwsSession
+
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    assert AwsSession().region == "us-east-1"  # from AWS_REGION
+    monkeypatch.delenv("AWS_REGION")
+    assert AwsSession().region is None
+    code, out, err = run_cli(["aws", "status", "--name", NAME], capsys)
+    assert code == 0, err
+    assert f"Nothing named {NAME} exists" in out

@@ -417,6 +417,8 @@ def run_teardown(args: argparse.Namespace) -> int:
     if teardown.found.empty:
         _out(f"Nothing to tear down: nothing named {args.name} exists.")
         return 0
+    if teardown.found.distribution is not None:
+        progress.what = f"distribution {teardown.found.distribution.id}"
     steps = teardown.steps()
     head = "dry run, nothing will be changed" if args.dry_run else "plan"
     _out(f"frontgate aws teardown: name {args.name} ({head})")
