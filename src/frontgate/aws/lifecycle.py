@@ -398,7 +398,7 @@ class TeardownStep:
 
     title: str
     resource_id: str
-    #: what it does ("delete the key group")
+    #: what it does to that resource ("disable", "delete", ...)
     action: str
     run: Callable[[], None]
 
