@@ -406,3 +406,21 @@ def test_aws_region_and_cloudfront_without_a_region(
     code, out, err = run_cli(["aws", "status", "--name", NAME], capsys)
     assert code == 0, err
     assert f"Nothing named {NAME} exists" in out
+
+
+def test_teardown_leaves_a_lookalike_name_alone(
+    moto_url: str, key_files: dict[str, Path], ec_key: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """rotate names keys NAME-xxxxxxxx; one only another key group holds is not NAME's."""
+    from .test_keygroups import group, upload
+
+    lookalike = f"{NAME}-0123abcd"
+    other_key = upload(moto_url, ec_key, lookalike)
+    other_group = group(moto_url, lookalike, [other_key])
+    make_bucket(moto_url)
+    assert run_cli([*setup_argv(key_files), "--endpoint-url", moto_url], capsys)[0] == 0
+    argv = ["aws", "teardown", "--name", NAME, "--yes", "--wait", "--endpoint-url", moto_url]
+    code, out, err = run_cli(argv, capsys)
+    assert code == 0, out + err
+    after = state(moto_url)
+    assert (after["public_keys"], after["key_groups"]) == ([other_key], [other_group])

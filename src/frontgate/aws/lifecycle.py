@@ -199,12 +199,11 @@ def _rotated_name(name: str) -> re.Pattern[str]:
 def find_resources(aws: AwsSession, name: str) -> Inventory:
     """Look (reads only) for everything named ``name``."""
     check_name(name)
-    rotated = _rotated_name(name)
-    keys = tuple(
+    named = [
         (item["Id"], item["Name"])
         for item in listing.public_keys(aws)
-        if item["Name"] == name or rotated.fullmatch(item["Name"])
-    )
+        if item["Name"] == name or _rotated_name(name).fullmatch(item["Name"])
+    ]
     group = None
     keys_elsewhere: dict[str, list[str]] = {}
     for item in listing.key_groups(aws):
@@ -214,6 +213,13 @@ def find_resources(aws: AwsSession, name: str) -> Inventory:
         else:
             for key_id in config["Items"]:
                 keys_elsewhere.setdefault(key_id, []).append(config["Name"])
+    in_group = group[1] if group else ()
+    # a NAME-xxxxxxxx key only another group holds is that group's (a setup named so)
+    keys = tuple(
+        (key_id, key_name)
+        for key_id, key_name in named
+        if key_name == name or key_id in in_group or key_id not in keys_elsewhere
+    )
     oac = None
     oac_bucket = None
     for item in listing.origin_access_controls(aws):
