@@ -11,8 +11,11 @@ directory (R49).
 Per request, in this order: size limits (R43) and the ``Host`` header (400), the method
 (R42), the request URL rebuilt from scheme, ``Host`` and the raw target (R26), the client
 IP, the verifier (R38; refusals as R40/R41), and only then the file (404 ``NoSuchKey``,
-OP18). Every response is written to the ``frontgate.edge`` logger as one line, without
-the query string or cookies.
+OP18). A request allowed before is answered from a bounded memo of decisions, its
+expiry, start time and client IP judged again (:meth:`EdgeApp.decide`); the verifier
+keeps its own bounded cache of verified signatures. A ``GET`` carrying a body and a
+target that is not a path are refused before the verifier. Every response is written to
+the ``frontgate.edge`` logger as one line, without the query string or cookies.
 """
 
 from __future__ import annotations
