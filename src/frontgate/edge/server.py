@@ -249,7 +249,12 @@ def serve(
                     os._exit(code)
             children.append(pid)
         if not stopping:
-            _wait_listening(sock, lambda: not stopping)
+            try:
+                _wait_listening(sock, lambda: not stopping)
+            except ConfigError:
+                forward(signal.SIGTERM, None)  # no worker listens: stop those there are
+                _reap(children, lambda: True)
+                raise
             if on_ready is not None:
                 on_ready(url)
         _reap(children, lambda: stopping)
