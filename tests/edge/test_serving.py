@@ -281,6 +281,12 @@ def test_cors_for_credentialed_requests(origin: Path, trusted_signer: Signer) ->
         )
         assert preflight.status_code == 204
         assert preflight.headers["access-control-allow-headers"] == "range"
+        # every answer names its server as CloudFront's would, never the local one
+        assert [r.headers.get_list("server") for r in (served, refused, preflight)] == [
+            ["AmazonS3"],
+            ["CloudFront"],
+            ["AmazonS3"],
+        ]
         # without a matching origin, OPTIONS is a method the behaviour does not allow (R42)
         assert client.options(f"{url}/hello.txt").status_code == 403
 

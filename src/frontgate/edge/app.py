@@ -419,6 +419,7 @@ class _Exchange:
         # a behaviour allowing GET, HEAD, OPTIONS with a CORS policy for --cors-origin
         self.status, self.reason = 204, "preflight"
         headers = [
+            ("Server", "AmazonS3"),
             *self.cors,
             ("Access-Control-Allow-Methods", "GET, HEAD"),
             ("Access-Control-Max-Age", "600"),
