@@ -625,6 +625,18 @@ def test_blank_lines_stay_blank(rsa: Signer) -> None:
     assert unsign(signed) == text
 
 
+@pytest.mark.parametrize("end", ["\n", "\r\n"])
+@pytest.mark.parametrize("odd", [".", "..", "./a.ts", "../a.ts", ".hidden.ts", "a//b.ts"])
+def test_dot_segments_resolve_as_players_do(
+    odd: str, end: str, rsa: Signer, verifier: Verifier
+) -> None:
+    text = end.join(["#EXTM3U", "#EXTINF:4,", "a.ts", "#EXTINF:4,", odd, "#EXTINF:4,", "b.ts", ""])
+    url = f"{D}/v/42/index.m3u8"
+    signed = sign(text, url, rsa)
+    assert unsign(signed) == text
+    assert_verifies(signed, url, verifier, 3)
+
+
 def test_long_attribute_lists_are_read_once() -> None:
     text = "#EXTM3U\n#EXT-X-MAP:" + "A=1," * 200_000 + 'URI="init.mp4"\n'
     signed = sign(text, f"{D}/v/i.m3u8", Signer.from_pem(key_bytes("p256_sec1.pem"), "K1"))

@@ -520,16 +520,19 @@ class _HlsScan:
             joined = joined.replace("\r", "")
         elif remainder != b"\n" * len(uris):
             return False
+        lengths = list(map(len, uris))  # each counting its newline (and CR)
         if "/" in joined:
             if "\n." in joined or "\n/" in joined or "/." in joined:
                 return False
-        elif "\n." in joined and ("\n.\n" in f"{joined}\n" or "\n..\n" in f"{joined}\n"):
-            return False  # without a slash, a dot segment is a whole line
+        elif min(lengths, default=9) < 4 + self.crlf and (
+            "\n.\n" in f"{joined}\n" or "\n..\n" in f"{joined}\n"
+        ):
+            return False  # without a slash, a dot segment is a whole line: "." or ".."
         if self.keep_nested:
             lowered = joined.lower() + "\n"
             if ".m3u8\n" in lowered or ".mpd\n" in lowered:
                 return False
-        self.longest = max(map(len, uris), default=1) - 1 - self.crlf
+        self.longest = max(lengths, default=1) - 1 - self.crlf
         self.bulk = bool(uris)
         return True
 
