@@ -772,7 +772,7 @@ class _DashScan:
                 if match is None or not stack or match.group(1) != stack[-1].name:
                     expected = f"</{stack[-1].name}>" if stack else "no end tag"
                     raise self._error(lt, f"malformed or unexpected end tag (expected {expected}).")
-                frame = stack.pop()
+                stack.pop()
                 if content_start != -1:
                     self._base_url(content_start, lt, stack)
                     content_start = -1
@@ -875,9 +875,7 @@ class _DashScan:
     ) -> None:
         start, end = span
         label = f"<{name} {attribute}>"
-        uri = (
-            self._decode(start, end, label) if "&" in self.text[start:end] else self.text[start:end]
-        )
+        uri = self._decode(start, end, label)
         if not uri:
             return
         if local == "SegmentTemplate" and "$" in uri:
