@@ -935,10 +935,11 @@ def _dash_prefixes(attributes: dict[str, tuple[int, int]], text: str) -> frozens
     the unprefixed name, which counts when there is no default namespace)."""
     prefixes = set()
     default = attributes.get("xmlns")
-    if default is None or text[default[0] : default[1]] == _DASH_NS:
+    # early packagers wrote urn:mpeg:DASH:schema:MPD:2011, which players accept
+    if default is None or text[default[0] : default[1]].lower() == _DASH_NS:
         prefixes.add("")
     for name, (start, end) in attributes.items():
-        if name.startswith("xmlns:") and text[start:end] == _DASH_NS:
+        if name.startswith("xmlns:") and text[start:end].lower() == _DASH_NS:
             prefixes.add(name[6:])
     return frozenset(prefixes)
 
