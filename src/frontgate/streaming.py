@@ -302,6 +302,8 @@ class _Job:
     def check_lengths(self, extra: int) -> None:
         """R43: every signed URI as the player will request it stays within 8,192 bytes."""
         limit = MAX_URL_BYTES - extra
+        if max(map(len, self.resolved.values()), default=0) <= limit:
+            return
         for index in self.signed:
             if len(self.resolved[index]) > limit:
                 ref = self.refs[index]
@@ -810,7 +812,9 @@ class _DashScan:
                 names, up = uri_attributes
                 scope = stack[-up] if len(stack) >= up else None
                 # in document order: the rewrite splices front to back
-                found = sorted((attributes[a], a) for a in names if a in attributes)
+                found = [(attributes[a], a) for a in names if a in attributes]
+                if len(found) > 1:
+                    found.sort()
                 for span, attribute in found:
                     self._attribute_ref(name, local, inherited, attribute, span, scope)
             if not empty:
