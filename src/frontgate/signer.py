@@ -17,13 +17,15 @@ from __future__ import annotations
 import math
 import time
 import warnings
+from binascii import b2a_base64
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from os import PathLike
-from typing import Final, Literal
+from typing import Final, Literal, NamedTuple
 
 from ._types import Duration, HashName, PEMData, When
+from .encoding import TO_CF as _TO_CF
 from .encoding import cf_b64encode
 from .errors import ErrorCode, FrontgateWarning, InputError
 from .keys import (
@@ -46,9 +48,8 @@ from .policy import (
     Policy,
     check_resource,
     normalize_ip,
-    policy_json,
     prepare_url,
-    resource_matches,
+    resource_covers,
     resource_warnings,
 )
 from .times import MAX_EPOCH, duration_seconds, expiry_epoch, now_seconds, start_epoch
@@ -59,6 +60,13 @@ SameSite = Literal["Lax", "Strict", "None"]
 
 _YEAR: Final = 365 * 86400
 _CACHE_SIZE: Final = 4096
+# R3/R9: the policy template around the resource and the epochs, in botocore's member
+# order (the tests hold it to policy_json and to botocore)
+_HEAD: Final = '{"Statement":[{"Resource":"'
+_MIDDLE: Final = '","Condition":{"DateLessThan":{"AWS:EpochTime":'
+_START: Final = ',"DateGreaterThan":{"AWS:EpochTime":'
+_CANNED_TAIL: Final = "}}}]}"
+_CUSTOM_TAIL: Final = "}}]}"
 
 
 class Signer:
@@ -234,7 +242,7 @@ class Signer:
         ('https://d.example/a.jpg?w=1', 'Policy=')
         """
         base = prepare_url(url)
-        now_s = now_seconds(now, self._clock)
+        now_s = self._clock() if now is None else now_seconds(now, self._clock)
         expires = self._expiry(expires_at, expires_in, now_s)
         cache = self._cache
         if not_before is None and ip_address is None and resource is None:
@@ -242,26 +250,40 @@ class Signer:
                 cached = cache.get((base, expires))
                 if cached is not None:
                     return cached
-            data = policy_json(base, expires).encode()  # R3
+            # R3: the canned policy, the URL spliced into the template
+            data = f"{_HEAD}{base}{_MIDDLE}{expires}{_CANNED_TAIL}".encode()
             signed = (
-                f"{base}{'&' if '?' in base else '?'}Expires={expires}"
-                f"&Signature={cf_b64encode(self._sign(data))}{self._url_tail}"
+                f"{base}{'&' if '?' in base else '?'}Expires={expires}&Signature="
+                f"{b2a_base64(self._sign(data), newline=False).translate(_TO_CF).decode()}"
+                f"{self._url_tail}"
             )
             key: tuple[object, ...] = (base, expires)
         else:
-            pattern, ip, notes = _custom_shape(base, resource, ip_address, allow_any_resource)
-            for note in notes:
+            shape = _custom_shape(resource, ip_address, allow_any_resource)
+            if shape.pattern is None:
+                pattern = base  # R11: the URL itself, exactly
+            else:
+                pattern = shape.pattern
+                if not resource_covers(pattern, base):
+                    raise InputError(
+                        ErrorCode.RESOURCE_INVALID,
+                        f"The resource {pattern!r} does not cover the URL {base!r}, so "
+                        "CloudFront would refuse it (R11).",
+                    )
+            for note in shape.notes:
                 warnings.warn(note, FrontgateWarning, stacklevel=2)
             start = self._start(not_before, expires)
-            key = (base, expires, pattern, start, ip)
+            key = (base, expires, pattern, start, shape.ip)
             if cache is not None:
                 cached = cache.get(key)
                 if cached is not None:
                     return cached
-            data = policy_json(pattern, expires, start, ip).encode()
+            data = shape.policy(pattern, expires, start)
             signed = (
-                f"{base}{'&' if '?' in base else '?'}Policy={cf_b64encode(data)}"
-                f"&Signature={cf_b64encode(self._sign(data))}{self._url_tail}"
+                f"{base}{'&' if '?' in base else '?'}Policy="
+                f"{b2a_base64(data, newline=False).translate(_TO_CF).decode()}&Signature="
+                f"{b2a_base64(self._sign(data), newline=False).translate(_TO_CF).decode()}"
+                f"{self._url_tail}"
             )
         if len(signed) > MAX_URL_BYTES:
             raise InputError(
@@ -296,7 +318,7 @@ class Signer:
         >>> sorted(s.sign_cookies("https://d.example/videos/*", expires_in=60))
         ['CloudFront-Key-Pair-Id', 'CloudFront-Policy', 'CloudFront-Signature']
         """
-        now_s = now_seconds(now, self._clock)
+        now_s = self._clock() if now is None else now_seconds(now, self._clock)
         expires = self._expiry(expires_at, expires_in, now_s)
         canned = (
             isinstance(resource, str)
@@ -306,28 +328,33 @@ class Signer:
         )
         cookies: dict[str, str] = {}
         if canned:
-            data = policy_json(prepare_url(resource), expires).encode()
+            base = prepare_url(resource)
+            data = f"{_HEAD}{base}{_MIDDLE}{expires}{_CANNED_TAIL}".encode()
             cookies[COOKIE_EXPIRES] = str(expires)
         else:
-            pattern, ip, notes = _custom_shape(None, resource, ip_address, allow_any_resource)
-            for note in notes:
+            shape = _custom_shape(resource, ip_address, allow_any_resource)
+            if shape.pattern is None:
+                raise InputError(ErrorCode.RESOURCE_INVALID, "Give the resource to sign for.")
+            for note in shape.notes:
                 warnings.warn(note, FrontgateWarning, stacklevel=2)
-            data = policy_json(pattern, expires, self._start(not_before, expires), ip).encode()
-            cookies[COOKIE_POLICY] = cf_b64encode(data)
-        cookies[COOKIE_SIGNATURE] = cf_b64encode(self._sign(data))
+            data = shape.policy(shape.pattern, expires, self._start(not_before, expires))
+            policy_value = b2a_base64(data, newline=False).translate(_TO_CF).decode()
+            # R43: only the policy grows with the resource; the signature is at most 344
+            # characters and the key pair id was checked when the signer was made
+            if len(COOKIE_POLICY) + len(policy_value) > MAX_COOKIE_BYTES:
+                raise InputError(
+                    ErrorCode.TOO_LONG,
+                    f"Cookie {COOKIE_POLICY} would be {len(COOKIE_POLICY) + len(policy_value)} "
+                    f"bytes; browsers keep cookies up to {MAX_COOKIE_BYTES} (R43). Use a "
+                    "shorter resource.",
+                )
+            cookies[COOKIE_POLICY] = policy_value
+        cookies[COOKIE_SIGNATURE] = (
+            b2a_base64(self._sign(data), newline=False).translate(_TO_CF).decode()
+        )
         cookies[COOKIE_KEY_PAIR_ID] = self.key_pair_id
-        if self.hash_algorithm == "SHA256":
+        if self._hash_suffix:
             cookies[COOKIE_HASH_ALGORITHM] = "SHA256"
-        # R43: only the policy grows with the resource; the signature is at most 344
-        # characters and the key pair id was checked when the signer was made
-        policy_value = cookies.get(COOKIE_POLICY)
-        if policy_value is not None and len(COOKIE_POLICY) + len(policy_value) > MAX_COOKIE_BYTES:
-            raise InputError(
-                ErrorCode.TOO_LONG,
-                f"Cookie {COOKIE_POLICY} would be {len(COOKIE_POLICY) + len(policy_value)} "
-                f"bytes; browsers keep cookies up to {MAX_COOKIE_BYTES} (R43). Use a shorter "
-                "resource.",
-            )
         return cookies
 
     def sign_policy(self, policy: Policy) -> dict[str, str]:
@@ -426,34 +453,41 @@ class Signer:
         return start
 
 
-@lru_cache(maxsize=_CACHE_SIZE)
-def _custom_shape(
-    url: str | None, resource: str | None, ip_address: str | None, allow_any_resource: bool
-) -> tuple[str, str | None, tuple[str, ...]]:
-    """(resource pattern, IP CIDR, warnings) of a custom policy, checked once per input.
+class _Shape(NamedTuple):
+    """What a custom policy's resource and IP condition make of every policy with them."""
 
-    ``url`` is the prepared URL the pattern must cover (R11), or None for cookies.
-    """
+    #: the checked resource pattern, or None for "the URL itself"
+    pattern: str | None
+    #: the AWS:SourceIp CIDR (R47), or None
+    ip: str | None
+    #: FrontgateWarnings to emit on each use (R46)
+    notes: tuple[str, ...]
+    #: the text after the DateLessThan epoch, up to DateGreaterThan (R9's member order)
+    ip_part: str
+
+    def policy(self, pattern: str, expires: int, start: int | None) -> bytes:
+        """The policy bytes (R9): the template with the epochs spliced in."""
+        start_part = "" if start is None else f"{_START}{start:d}}}"
+        return (
+            f"{_HEAD}{pattern}{_MIDDLE}{expires}}}{self.ip_part}{start_part}{_CUSTOM_TAIL}"
+        ).encode()
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _custom_shape(resource: str | None, ip_address: str | None, allow_any_resource: bool) -> _Shape:
+    """The checked resource pattern, IP CIDR and warnings of a custom policy, once per input."""
     notes: tuple[str, ...] = ()
-    if resource is None:
-        if url is None:
-            raise InputError(ErrorCode.RESOURCE_INVALID, "Give the resource to sign for.")
-        pattern = url
-    else:
+    pattern = None
+    if resource is not None:
         pattern = check_resource(resource, allow_any_resource)
-        if url is not None and not resource_matches(pattern, url):
-            raise InputError(
-                ErrorCode.RESOURCE_INVALID,
-                f"The resource {pattern!r} does not cover the URL {url!r}, so CloudFront "
-                "would refuse it (R11).",
-            )
         notes = tuple(
             text
             for text in resource_warnings(pattern)
             if "every" not in text or not allow_any_resource
         )
     ip = normalize_ip(ip_address) if ip_address is not None else None
-    return pattern, ip, notes
+    ip_part = "" if ip is None else f',"IpAddress":{{"AWS:SourceIp":"{ip}"}}'
+    return _Shape(pattern, ip, notes, ip_part)
 
 
 def cookie_headers(
