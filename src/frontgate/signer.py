@@ -247,7 +247,8 @@ class Signer:
         cache = self._cache
         if not_before is None and ip_address is None and resource is None:
             if cache is not None:
-                cached = cache.get((base, expires))
+                key: tuple[object, ...] = (base, expires)
+                cached = cache.get(key)
                 if cached is not None:
                     return cached
             # R3: the canned policy, the URL spliced into the template
@@ -257,7 +258,6 @@ class Signer:
                 f"{b2a_base64(self._sign(data), newline=False).translate(_TO_CF).decode()}"
                 f"{self._url_tail}"
             )
-            key: tuple[object, ...] = (base, expires)
         else:
             shape = _custom_shape(resource, ip_address, allow_any_resource)
             if shape.pattern is None:
@@ -272,9 +272,9 @@ class Signer:
                     )
             for note in shape.notes:
                 warnings.warn(note, FrontgateWarning, stacklevel=2)
-            start = self._start(not_before, expires)
-            key = (base, expires, pattern, start, shape.ip)
+            start = None if not_before is None else self._start(not_before, expires)
             if cache is not None:
+                key = (base, expires, pattern, start, shape.ip)
                 cached = cache.get(key)
                 if cached is not None:
                     return cached
@@ -326,33 +326,31 @@ class Signer:
             and not_before is None
             and ip_address is None
         )
-        cookies: dict[str, str] = {}
         if canned:
             base = prepare_url(resource)
             data = f"{_HEAD}{base}{_MIDDLE}{expires}{_CANNED_TAIL}".encode()
-            cookies[COOKIE_EXPIRES] = str(expires)
+            name, value = COOKIE_EXPIRES, str(expires)
         else:
             shape = _custom_shape(resource, ip_address, allow_any_resource)
             if shape.pattern is None:
                 raise InputError(ErrorCode.RESOURCE_INVALID, "Give the resource to sign for.")
             for note in shape.notes:
                 warnings.warn(note, FrontgateWarning, stacklevel=2)
-            data = shape.policy(shape.pattern, expires, self._start(not_before, expires))
-            policy_value = b2a_base64(data, newline=False).translate(_TO_CF).decode()
+            start = None if not_before is None else self._start(not_before, expires)
+            data = shape.policy(shape.pattern, expires, start)
+            name = COOKIE_POLICY
+            value = b2a_base64(data, newline=False).translate(_TO_CF).decode()
             # R43: only the policy grows with the resource; the signature is at most 344
             # characters and the key pair id was checked when the signer was made
-            if len(COOKIE_POLICY) + len(policy_value) > MAX_COOKIE_BYTES:
+            if len(COOKIE_POLICY) + len(value) > MAX_COOKIE_BYTES:
                 raise InputError(
                     ErrorCode.TOO_LONG,
-                    f"Cookie {COOKIE_POLICY} would be {len(COOKIE_POLICY) + len(policy_value)} "
+                    f"Cookie {COOKIE_POLICY} would be {len(COOKIE_POLICY) + len(value)} "
                     f"bytes; browsers keep cookies up to {MAX_COOKIE_BYTES} (R43). Use a "
                     "shorter resource.",
                 )
-            cookies[COOKIE_POLICY] = policy_value
-        cookies[COOKIE_SIGNATURE] = (
-            b2a_base64(self._sign(data), newline=False).translate(_TO_CF).decode()
-        )
-        cookies[COOKIE_KEY_PAIR_ID] = self.key_pair_id
+        signature = b2a_base64(self._sign(data), newline=False).translate(_TO_CF).decode()
+        cookies = {name: value, COOKIE_SIGNATURE: signature, COOKIE_KEY_PAIR_ID: self.key_pair_id}
         if self._hash_suffix:
             cookies[COOKIE_HASH_ALGORITHM] = "SHA256"
         return cookies
@@ -391,7 +389,19 @@ class Signer:
         return self._resolve_expiry(expires_at, expires_in, now_seconds(now, self._clock))
 
     def _expiry(self, expires_at: When | None, expires_in: Duration | None, now: float) -> int:
-        expires = self._resolve_expiry(expires_at, expires_in, now)
+        # the two common cases first: epoch seconds, or whole seconds from now (R45)
+        if expires_in is None and type(expires_at) is int and 0 <= expires_at <= MAX_EPOCH:
+            expires = expires_at
+        elif (
+            expires_at is None
+            and type(expires_in) is int
+            and expires_in > 0
+            and self._window is None
+            and 0 <= now <= MAX_EPOCH - expires_in
+        ):
+            expires = int(now) + expires_in
+        else:
+            expires = self._resolve_expiry(expires_at, expires_in, now)
         if expires <= now:
             warnings.warn(
                 f"The expiry {expires} is already past; CloudFront will refuse the link (R13).",
@@ -437,9 +447,7 @@ class Signer:
         return expires
 
     @staticmethod
-    def _start(not_before: When | None, expires: int) -> int | None:
-        if not_before is None:
-            return None
+    def _start(not_before: When, expires: int) -> int:
         start = (
             not_before
             if type(not_before) is int and 0 <= not_before <= MAX_EPOCH

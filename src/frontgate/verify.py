@@ -48,6 +48,7 @@ from .policy import (
     Policy,
     PolicyError,
     ip_in_network,
+    resource_covers,
     resource_warnings,
 )
 from .times import MAX_EPOCH, format_epoch, now_seconds
@@ -742,7 +743,7 @@ def _conditions(
     now: float,
 ) -> tuple[Reason, str] | None:
     """Step 10 of R38 for a custom policy: resource, expiry, start, IP (OP16)."""
-    if not policy.covers(request_url):
+    if policy.resource is not None and not resource_covers(policy.resource, request_url):
         return Reason.RESOURCE_MISMATCH, _explain_mismatch(policy.resource or "", request_url)
     if now >= policy.expires:
         late = now - policy.expires
