@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from socket import inet_aton
 from typing import Any, Final
 
 from .encoding import cf_b64encode, split_query
@@ -358,18 +359,17 @@ def ip_in_network(client_ip: str, cidr: str) -> bool | None:
     return address in ipaddress.IPv4Network(cidr)
 
 
-_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 # what ipaddress accepts as an IPv4 address: four decimal octets, no leading zero
-_DOTTED_QUAD = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}")
+_DOTTED_QUAD = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
 
 
 def _dotted_quad(text: str) -> int | None:
     """A plain ``a.b.c.d`` as an integer; None for anything else (the full path)."""
-    match = _DOTTED_QUAD.fullmatch(text)
-    if match is None:
+    if _DOTTED_QUAD.fullmatch(text) is None:
         return None
-    a, b, c, d = match.groups()
-    return int(a) << 24 | int(b) << 16 | int(c) << 8 | int(d)
+    # only the strict form reaches inet_aton, which alone would also take "1.2" or "0x7f.1"
+    return int.from_bytes(inet_aton(text), "big")
 
 
 @lru_cache(maxsize=1024)
@@ -561,16 +561,16 @@ def check_resource(resource: str, allow_any_resource: bool = False) -> str:
             f"The resource {_shorten(resource)!r} must start with http://, https://, *:// or * "
             "(R46).",
         )
-    rest = resource.split("://", 1)[1] if "://" in resource else resource
-    domain = rest.split("/", 1)[0]
+    _, sep, rest = resource.partition("://")
+    domain, slash, tail = (rest if sep else resource).partition("/")
     if domain.strip("*") == "" and not allow_any_resource:
         raise InputError(
             ErrorCode.RESOURCE_INVALID,
             f"The resource {_shorten(resource)!r} matches every host; name the CloudFront "
             "domain, or pass allow_any_resource=True (R46).",
         )
-    if "/" in rest and "?" in rest.split("/", 1)[1]:
-        reserved = _reserved_in(rest.split("/", 1)[1].split("?", 1)[1])
+    if slash and "?" in tail:
+        reserved = _reserved_in(tail.partition("?")[2])
         if reserved is not None:
             raise InputError(
                 ErrorCode.RESOURCE_INVALID,
@@ -584,8 +584,8 @@ def resource_warnings(resource: str | None) -> list[str]:
     """Warnings for a resource that works but is probably not meant (R46, P1)."""
     if resource is None or resource == "*":
         return ["The policy admits every file of every distribution that trusts this key."]
-    rest = resource.split("://", 1)[1] if "://" in resource else resource
-    domain = rest.split("/", 1)[0].lower()
+    _, sep, rest = resource.partition("://")
+    domain = (rest if sep else resource).partition("/")[0].lower()
     if domain and not domain.endswith("*") and "amazonaws" not in domain:
         return []  # the usual case, without the regex
     warnings = []

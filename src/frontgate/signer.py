@@ -488,11 +488,9 @@ def _custom_shape(resource: str | None, ip_address: str | None, allow_any_resour
     pattern = None
     if resource is not None:
         pattern = check_resource(resource, allow_any_resource)
-        notes = tuple(
-            text
-            for text in resource_warnings(pattern)
-            if "every" not in text or not allow_any_resource
-        )
+        found = resource_warnings(pattern)
+        if found:
+            notes = tuple(t for t in found if "every" not in t or not allow_any_resource)
     ip = normalize_ip(ip_address) if ip_address is not None else None
     ip_part = "" if ip is None else f',"IpAddress":{{"AWS:SourceIp":"{ip}"}}'
     return _Shape(pattern, ip, notes, ip_part)

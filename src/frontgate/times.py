@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import Final
 
 from ._types import Duration, When
 from .errors import ErrorCode, InputError
@@ -127,6 +128,10 @@ def parse_when(text: str, name: str = "time", *, start: bool = False) -> int:
     return whole + 1 if start and fraction else whole
 
 
+_TWO_DIGITS: Final = [f"{n:02d}" for n in range(60)]
+_HOUR_MINUTE: Final = [f"{h:02d}:{m:02d}" for h in range(24) for m in range(60)]
+
+
 def format_epoch(epoch: int) -> str:
     """``1767290400`` -> ``'2026-01-01T18:00:00Z'``.
 
@@ -139,9 +144,8 @@ def format_epoch(epoch: int) -> str:
     date = _format_day(days)
     if date is None:
         return f"epoch {epoch}"
-    hours, seconds = divmod(seconds, 3600)
     minutes, seconds = divmod(seconds, 60)
-    return f"{date}T{hours:02d}:{minutes:02d}:{seconds:02d}Z"
+    return f"{date}T{_HOUR_MINUTE[minutes]}:{_TWO_DIGITS[seconds]}Z"
 
 
 @lru_cache(maxsize=1024)

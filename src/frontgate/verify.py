@@ -580,7 +580,7 @@ class Verifier:
         else:
             refusal = _conditions(policy, source, request_url, client_ip, now)
             expires = policy.expires
-            warnings = tuple(resource_warnings(policy.resource))
+            warnings = _resource_notes(policy.resource)
         if refusal is not None:
             return _decide(
                 refusal[0], refusal[1], source, kind, key_pair_id, hash_name, request_url, policy
@@ -694,7 +694,7 @@ def _parse_policy(text: str) -> tuple[Policy, bytes] | str:
     Cached: cookies and HLS segments send the same policy on every request.
     """
     try:
-        data = cf_b64decode(percent_decode(text)) if text else b""
+        data = cf_b64decode(percent_decode(text) if "%" in text else text) if text else b""
         if not data:
             return "Malformed policy: it is empty."
         return Policy.from_json(data), data
@@ -702,6 +702,12 @@ def _parse_policy(text: str) -> tuple[Policy, bytes] | str:
         return exc.message
     except InputError:
         return "{prefix}Policy is not CloudFront base64 (R2)."
+
+
+@lru_cache(maxsize=1024)
+def _resource_notes(resource: str | None) -> tuple[str, ...]:
+    # per resource pattern, which many policies share (one per expiry)
+    return tuple(resource_warnings(resource))
 
 
 def _decide(
