@@ -218,11 +218,24 @@ def _botocore_ecdsa(key: ec.EllipticCurvePrivateKey) -> Row:
     ecdsa = ec.ECDSA(hashes.SHA1())
     botocore = CloudFrontSigner(KEY_PAIR_ID, lambda message: key.sign(message, ecdsa))
     signer = Signer(key, KEY_PAIR_ID)
-    expires = datetime.fromtimestamp(EXPIRES, UTC)
-    ours, theirs = compare(
-        lambda: signer.sign_url(URL, expires_at=EXPIRES, now=NOW),
-        lambda: botocore.generate_presigned_url(URL, date_less_than=expires),
-    )
+    # both sides as applications call them: a new URL and expiry every call
+    start = int(time.time()) + 3600
+    calls = [
+        (f"{D}/videos/{i % 97:02d}/clip-{i:05d}.mp4", epoch, datetime.fromtimestamp(epoch, UTC))
+        for i, epoch in enumerate(range(start, start + URL_POOL))
+    ]
+    ours_calls, their_calls = itertools.cycle(calls), itertools.cycle(calls)
+
+    def ours_call() -> str:
+        url, epoch, _ = next(ours_calls)
+        return signer.sign_url(url, expires_at=epoch)
+
+    def their_call() -> str:
+        url, _, when = next(their_calls)
+        return botocore.generate_presigned_url(url, date_less_than=when)
+
+    assert ours_call().split("&Signature=")[0] == their_call().split("&Signature=")[0]
+    ours, theirs = compare(ours_call, their_call)
     return Row(
         "sign_url canned vs botocore + cryptography, ECDSA",
         ours,
