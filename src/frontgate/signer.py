@@ -15,6 +15,7 @@ and share it between threads.
 from __future__ import annotations
 
 import math
+import re
 import time
 import warnings
 from binascii import b2a_base64
@@ -22,7 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from os import PathLike
-from typing import Final, Literal, NamedTuple
+from typing import Final, Literal
 
 from ._types import Duration, HashName, PEMData, When
 from .encoding import TO_CF as _TO_CF
@@ -259,26 +260,26 @@ class Signer:
                 f"{self._url_tail}"
             )
         else:
-            shape = _custom_shape(resource, ip_address, allow_any_resource)
-            if shape.pattern is None:
-                pattern = base  # R11: the URL itself, exactly
+            if resource is None:
+                pattern, notes = base, _NO_NOTES  # R11: the URL itself, exactly
             else:
-                pattern = shape.pattern
+                pattern, notes = _resource(resource, allow_any_resource)
                 if not resource_covers(pattern, base):
                     raise InputError(
                         ErrorCode.RESOURCE_INVALID,
                         f"The resource {pattern!r} does not cover the URL {base!r}, so "
                         "CloudFront would refuse it (R11).",
                     )
-            for note in shape.notes:
+            ip, ip_part = (None, "") if ip_address is None else _ip_condition(ip_address)
+            for note in notes:
                 warnings.warn(note, FrontgateWarning, stacklevel=2)
             start = None if not_before is None else self._start(not_before, expires)
             if cache is not None:
-                key = (base, expires, pattern, start, shape.ip)
+                key = (base, expires, pattern, start, ip)
                 cached = cache.get(key)
                 if cached is not None:
                     return cached
-            data = shape.policy(pattern, expires, start)
+            data = _custom_policy(pattern, expires, ip_part, start)
             signed = (
                 f"{base}{'&' if '?' in base else '?'}Policy="
                 f"{b2a_base64(data, newline=False).translate(_TO_CF).decode()}&Signature="
@@ -331,13 +332,14 @@ class Signer:
             data = f"{_HEAD}{base}{_MIDDLE}{expires}{_CANNED_TAIL}".encode()
             name, value = COOKIE_EXPIRES, str(expires)
         else:
-            shape = _custom_shape(resource, ip_address, allow_any_resource)
-            if shape.pattern is None:
+            if resource is None:
                 raise InputError(ErrorCode.RESOURCE_INVALID, "Give the resource to sign for.")
-            for note in shape.notes:
+            pattern, notes = _resource(resource, allow_any_resource)
+            ip_part = "" if ip_address is None else _ip_condition(ip_address)[1]
+            for note in notes:
                 warnings.warn(note, FrontgateWarning, stacklevel=2)
             start = None if not_before is None else self._start(not_before, expires)
-            data = shape.policy(shape.pattern, expires, start)
+            data = _custom_policy(pattern, expires, ip_part, start)
             name = COOKIE_POLICY
             value = b2a_base64(data, newline=False).translate(_TO_CF).decode()
             # R43: only the policy grows with the resource; the signature is at most 344
@@ -461,39 +463,47 @@ class Signer:
         return start
 
 
-class _Shape(NamedTuple):
-    """What a custom policy's resource and IP condition make of every policy with them."""
+# The usual resource: a lower-case http(s) host and a path of RFC 3986 characters with *
+# wildcards, no query, no escapes. check_resource returns it unchanged (R46) and
+# resource_warnings finds nothing unless it names an S3 endpoint, so it needs neither
+# (the tests hold this regex to both).
+_PLAIN_RESOURCE: Final = re.compile(
+    r"https?://[a-z0-9](?:[a-z0-9\-.]*[a-z0-9])?/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*"
+)
+_NO_NOTES: Final[tuple[str, ...]] = ()
 
-    #: the checked resource pattern, or None for "the URL itself"
-    pattern: str | None
-    #: the AWS:SourceIp CIDR (R47), or None
-    ip: str | None
-    #: FrontgateWarnings to emit on each use (R46)
-    notes: tuple[str, ...]
-    #: the text after the DateLessThan epoch, up to DateGreaterThan (R9's member order)
-    ip_part: str
 
-    def policy(self, pattern: str, expires: int, start: int | None) -> bytes:
-        """The policy bytes (R9): the template with the epochs spliced in."""
-        start_part = "" if start is None else f"{_START}{start:d}}}"
-        return (
-            f"{_HEAD}{pattern}{_MIDDLE}{expires}}}{self.ip_part}{start_part}{_CUSTOM_TAIL}"
-        ).encode()
+def _resource(resource: str, allow_any_resource: bool) -> tuple[str, tuple[str, ...]]:
+    """The checked resource pattern of a custom policy and its warnings (R46)."""
+    if (
+        type(resource) is str
+        and _PLAIN_RESOURCE.fullmatch(resource) is not None
+        and "amazonaws" not in resource
+    ):
+        return resource, _NO_NOTES
+    return _checked_resource(resource, allow_any_resource)
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
-def _custom_shape(resource: str | None, ip_address: str | None, allow_any_resource: bool) -> _Shape:
-    """The checked resource pattern, IP CIDR and warnings of a custom policy, once per input."""
-    notes: tuple[str, ...] = ()
-    pattern = None
-    if resource is not None:
-        pattern = check_resource(resource, allow_any_resource)
-        found = resource_warnings(pattern)
-        if found:
-            notes = tuple(t for t in found if "every" not in t or not allow_any_resource)
-    ip = normalize_ip(ip_address) if ip_address is not None else None
-    ip_part = "" if ip is None else f',"IpAddress":{{"AWS:SourceIp":"{ip}"}}'
-    return _Shape(pattern, ip, notes, ip_part)
+def _checked_resource(resource: str, allow_any_resource: bool) -> tuple[str, tuple[str, ...]]:
+    pattern = check_resource(resource, allow_any_resource)
+    found = resource_warnings(pattern)
+    if not found:
+        return pattern, _NO_NOTES
+    return pattern, tuple(t for t in found if "every" not in t or not allow_any_resource)
+
+
+@lru_cache(maxsize=1024)
+def _ip_condition(ip_address: str) -> tuple[str, str]:
+    """The CIDR of an IP condition (R47) and its policy text, in R9's member order."""
+    ip = normalize_ip(ip_address)
+    return ip, f',"IpAddress":{{"AWS:SourceIp":"{ip}"}}'
+
+
+def _custom_policy(pattern: str, expires: int, ip_part: str, start: int | None) -> bytes:
+    """The custom policy bytes (R9): the template with the resource and epochs spliced in."""
+    start_part = "" if start is None else f"{_START}{start:d}}}"
+    return f"{_HEAD}{pattern}{_MIDDLE}{expires}}}{ip_part}{start_part}{_CUSTOM_TAIL}".encode()
 
 
 def cookie_headers(
