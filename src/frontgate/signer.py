@@ -378,10 +378,14 @@ class Signer:
         """
         now_s = now_seconds(now, self._clock)
         expires = self._expiry(expires_at, expires_in, now_s)
-        pattern, ip, notes = _custom_shape(None, resource, ip_address, allow_any_resource)
+        if resource is None:
+            raise InputError(ErrorCode.RESOURCE_INVALID, "Give the resource to sign for.")
+        pattern, notes = _resource(resource, allow_any_resource)
+        ip = None if ip_address is None else _ip_condition(ip_address)[0]
         for note in notes:
             warnings.warn(note, FrontgateWarning, stacklevel=2)
-        return Policy(pattern, expires, self._start(not_before, expires), ip)
+        start = None if not_before is None else self._start(not_before, expires)
+        return Policy(pattern, expires, start, ip)
 
     def sign_policy(self, policy: Policy) -> dict[str, str]:
         """Sign a ready-made :class:`Policy`: the query parameters, in R24's order.
