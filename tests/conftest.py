@@ -12,8 +12,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from frontgate.signer import Signer
+
+# Tests assert behaviour, never speed: no per-example deadline (hypothesis's default of
+# 200 ms fails on a loaded machine) and no too-slow health check; `make bench` measures.
+settings.register_profile("frontgate", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("frontgate")
 
 #: 2026-01-01T18:00:00Z, the instant every core test runs at (the AWS worked example, R3)
 NOW = 1767290400

@@ -239,3 +239,35 @@ def test_check_probe_exit_codes(
     # a probe that cannot run at all: exit 2
     code, out, err = run_cli([*argv, "--base-url", "ftp://example"], capsys)
     assert code == 2, out
+
+
+def test_check_probe_signs_with_a_kms_key(
+    moto_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A kms: key signs the probe with SHA256 (KMS has no SHA-1), served by a real edge."""
+    from cryptography.hazmat.primitives import serialization
+
+    from .conftest import client
+
+    kms = client(moto_url, "kms")
+    kms_id = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+    public = serialization.load_der_public_key(kms.get_public_key(KeyId=kms_id)["PublicKey"])
+    pem = public.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    (tmp_path / "kms.pub").write_bytes(pem)
+    key_id = client(moto_url, "cloudfront").create_public_key(
+        PublicKeyConfig={"CallerReference": "k", "Name": "kms", "EncodedKey": pem.decode()}
+    )["PublicKey"]["Id"]
+    dist = distribution(moto_url, {"*": [group(moto_url, "kms", [key_id])]})
+    argv = ["aws", "check", "--distribution-id", dist, "--private-key", f"kms:{kms_id}"]
+    argv += ["--key-pair-id", key_id, "--endpoint-url", moto_url, "--probe", PATH]
+    with edge(origin_with_object(tmp_path), {key_id: tmp_path / "kms.pub"}) as url:
+        code, out, err = run_cli([*argv, "--base-url", url, "--json"], capsys)
+    assert code == 0, out + err
+    attempts = json.loads(out)["probe"]["attempts"]
+    assert [(a["request"], a["status"], a["ok"]) for a in attempts] == [
+        ("signed", 206, True),
+        ("unsigned", 403, True),
+        ("tampered", 403, True),
+    ]
