@@ -3,18 +3,25 @@ and URL hygiene (R44, R46), and resource matching (R11)."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
+from collections.abc import Callable
+from unittest import mock
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from frontgate import policy as policy_module
 from frontgate.errors import ErrorCode, InputError
 from frontgate.policy import (
     Policy,
     check_resource,
+    ip_in_network,
     normalize_ip,
+    policy_json,
     prepare_url,
+    resource_covers,
     resource_matches,
     resource_warnings,
 )
@@ -367,3 +374,94 @@ def test_r11_pattern_cut_from_url_matches_it(path: str, query: str, data: st.Dat
     assert resource_matches(D + cut, url)
     assert resource_matches(D + "/*", url)
     assert Policy(D + cut, NOW).covers(url)
+
+
+# -- the quick readings agree with the full ones ----------------------------------------
+# prepare_url, resource_covers, Policy.from_json and ip_in_network each answer the common
+# case without the general machinery; these properties hold each to the general answer.
+
+_URL_CHARS = "aZ09-._~!$&'()*+,;=:@/?%# \"\\éA"
+_RESERVED = ["Expires", "Policy", "Signature", "Key-Pair-Id", "Hash-Algorithm"]
+
+
+def _outcome(call: Callable[[], object]) -> object:
+    try:
+        return call()
+    except InputError as exc:
+        return exc.code
+
+
+@given(
+    scheme=st.sampled_from(["http", "https", "HTTPS", "ftp", "https:"]),
+    host=st.text("ab9-.A", min_size=0, max_size=8),
+    port=st.sampled_from(["", ":443", ":80", ":8080"]),
+    path=st.text(_URL_CHARS, max_size=12),
+    query=st.one_of(
+        st.just(""),
+        st.text(_URL_CHARS, max_size=12).map(lambda q: "?" + q),
+        st.sampled_from(_RESERVED).map(lambda name: f"?a=1&{name}=2"),
+        st.sampled_from(_RESERVED).map(lambda name: f"?{name}"),
+        st.sampled_from(_RESERVED).map(lambda name: f"?{name}x=1&b"),
+    ),
+)
+def test_r44_quick_check_agrees_with_the_full_check(
+    scheme: str, host: str, port: str, path: str, query: str
+) -> None:
+    url = f"{scheme}://{host}{port}{path}{query}"
+    full = _outcome(lambda: policy_module._prepare_url.__wrapped__(url))
+    assert _outcome(lambda: prepare_url(url)) == full
+
+
+@given(
+    protocol=st.sampled_from(["https", "http", "*", "HTTPS", "h*"]),
+    domain=st.sampled_from(["d.example", "D.example", "d.example*", "*.example", "d.ex:8"]),
+    path=st.text("ab/*?.", max_size=8),
+    url_host=st.sampled_from(["d.example", "d.example.evil", "x.example", "d.ex:8"]),
+    url_path=st.text("ab/*?.=&", max_size=10),
+)
+def test_r11_prefix_cover_agrees_with_resource_matches(
+    protocol: str, domain: str, path: str, url_host: str, url_path: str
+) -> None:
+    pattern = f"{protocol}://{domain}{path}"
+    for scheme in ("https", "http"):
+        url = f"{scheme}://{url_host}/{url_path}"
+        assert resource_covers(pattern, url) == resource_matches(pattern, url)
+
+
+@given(
+    resource=st.one_of(st.text(max_size=20), st.just(f"{D}/videos/*")),
+    expires=st.integers(0, 10**11),
+    start=st.none() | st.integers(0, 10**11),
+    ip=st.none() | st.sampled_from(["192.0.2.1/32", "192.0.2.9/24", "01.2.3.4/8", "1.2.3.4"]),
+    cut=st.integers(0, 3),
+)
+def test_r7_template_reading_agrees_with_json(
+    resource: str, expires: int, start: int | None, ip: str | None, cut: int
+) -> None:
+    text = policy_json(resource, expires, start, ip)
+    data = text[: len(text) - cut].encode("utf-8", "surrogatepass")
+    quick = _outcome(lambda: Policy.from_json(data))
+    # the general reading alone: the quick one switched off (our own function, replaced
+    # only to reach the other path)
+    with mock.patch.object(policy_module, "_from_template", return_value=None):
+        assert quick == _outcome(lambda: Policy.from_json(data))
+
+
+@given(
+    address=st.one_of(
+        st.text("0123456789.", max_size=16),
+        st.tuples(*[st.integers(0, 300)] * 4).map(lambda t: ".".join(map(str, t))),
+        st.sampled_from(["::ffff:192.0.2.7", "2001:db8::1", " 192.0.2.7", "192.0.2.7\n"]),
+    ),
+    network=st.sampled_from(["192.0.2.0/24", "0.0.0.0/0", "192.0.2.7/32", "10.0.0.0/8"]),
+)
+def test_r15_client_ip_reading_agrees_with_ipaddress(address: str, network: str) -> None:
+    try:
+        parsed = ipaddress.ip_address(address.strip())
+    except ValueError:
+        expected = None
+    else:
+        if isinstance(parsed, ipaddress.IPv6Address):
+            parsed = parsed.ipv4_mapped  # type: ignore[assignment]
+        expected = parsed is not None and parsed in ipaddress.IPv4Network(network)
+    assert ip_in_network(address, network) is expected

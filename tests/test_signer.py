@@ -14,8 +14,8 @@ from frontgate._types import HashName
 from frontgate.encoding import cf_b64decode, split_query
 from frontgate.errors import ErrorCode, FrontgateWarning, InputError
 from frontgate.keys import load_public_key, verify_signature
-from frontgate.policy import Policy
-from frontgate.signer import Signer, cookie_headers
+from frontgate.policy import Policy, check_resource, policy_json, resource_warnings
+from frontgate.signer import Signer, _custom_policy, _ip_condition, _resource, cookie_headers
 from tests.conftest import (
     KEY_PAIR_ID,
     NOW,
@@ -612,3 +612,32 @@ def test_signed_url_parses_back_to_the_asked_policy(
 
 
 _PROPERTY_SIGNER = Signer.from_pem(private_pem("ecdsa"), KEY_PAIR_ID)
+
+
+@given(
+    scheme=st.sampled_from(["https", "http", "HTTP", "*"]),
+    host=st.text("ab9-.*A", max_size=8) | st.just("b.s3.amazonaws.com"),
+    path=st.text("aZ9-._~!$&'()*+,;=:@/?% \"", max_size=12),
+)
+def test_r46_plain_resources_need_no_check(scheme: str, host: str, path: str) -> None:
+    # the signer skips check_resource and resource_warnings for the usual resource shape;
+    # for every resource that shape admits, both would have had nothing to say
+    resource = f"{scheme}://{host}/{path}"
+    try:
+        expected: object = check_resource(resource), tuple(resource_warnings(resource))
+    except InputError as exc:
+        expected = exc.code
+    try:
+        quick: object = _resource(resource, False)
+    except InputError as exc:
+        quick = exc.code
+    assert quick == expected
+
+
+def test_r9_template_equals_policy_json() -> None:
+    # every combination of the optional conditions, against the reference formatter
+    for start in (None, NOW - 60):
+        for ip in (None, "192.0.2.0/24"):
+            ip_part = "" if ip is None else _ip_condition(ip)[1]
+            expected = policy_json(f"{D}/v/*", NOW, start, ip).encode()
+            assert _custom_policy(f"{D}/v/*", NOW, ip_part, start) == expected

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from frontgate.errors import ErrorCode, InputError
 from frontgate.times import (
@@ -146,3 +148,14 @@ def test_duration_refused(duration: object) -> None:
 )
 def test_r45_cli_when_rounds_inward(text: str, start: bool, expected: int) -> None:
     assert parse_when(text, start=start) == expected
+
+
+@given(st.integers(-(10**12), 10**12) | st.floats(-1e11, 1e11))
+def test_format_epoch_agrees_with_datetime(epoch: float) -> None:
+    try:
+        expected = (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=epoch)).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"
+        )
+    except OverflowError:
+        expected = f"epoch {epoch}"
+    assert format_epoch(epoch) == expected  # type: ignore[arg-type]

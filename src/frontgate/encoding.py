@@ -23,8 +23,8 @@ __all__ = [
     "split_query",
 ]
 
-# R1: standard alphabet with padding, then + -> -, = -> _, / -> ~
-_TO_CF = bytes.maketrans(b"+=/", b"-_~")
+#: R1: standard alphabet with padding, then + -> -, = -> _, / -> ~ (for bytes.translate)
+TO_CF = bytes.maketrans(b"+=/", b"-_~")
 # "+=/" become "!", which strict decoding refuses: one pass checks the alphabet (OP7)
 _FROM_CF = bytes.maketrans(b"-_~+=/", b"+=/!!!")
 # R2: only the CF alphabet, whole groups of four, padding only at the end
@@ -35,7 +35,7 @@ _PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
 def cf_b64encode(data: bytes) -> str:
     """Encode bytes as CF-base64 (R1): padded base64 with ``+=/`` mapped to ``-_~``."""
     # binascii directly: base64.b64encode is a Python wrapper around the same call
-    return binascii.b2a_base64(data, newline=False).translate(_TO_CF).decode("ascii")
+    return binascii.b2a_base64(data, newline=False).translate(TO_CF).decode("ascii")
 
 
 def is_cf_b64(value: str) -> bool:

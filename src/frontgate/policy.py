@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from socket import inet_aton
 from typing import Any, Final
 
 from .encoding import cf_b64encode, split_query
@@ -45,6 +46,7 @@ __all__ = [
     "normalize_ip",
     "policy_json",
     "prepare_url",
+    "resource_covers",
     "resource_matches",
     "resource_warnings",
 ]
@@ -137,6 +139,9 @@ class Policy:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             raise _malformed("the policy is not UTF-8 text") from None
+        known = _from_template(text)
+        if known is not None:
+            return known
         import json  # only the verifier parses policies; `frontgate sign` starts faster
 
         try:
@@ -151,6 +156,34 @@ class Policy:
         except (ValueError, RecursionError):
             raise _malformed("the policy is not valid JSON") from None
         return _policy_from_doc(doc)
+
+
+# The compact form policy_json (and botocore) write, read without a JSON parser: a
+# resource with no character JSON escapes, canonical epochs, an IPv4 CIDR. One linear
+# pass (each group stops at a character it cannot contain); anything else is parsed.
+_TEMPLATE = re.compile(
+    r'\{"Statement":\[\{"Resource":"([ !#-\[\]-~]*)","Condition":\{"DateLessThan":'
+    r'\{"AWS:EpochTime":(0|[1-9][0-9]{0,9})\}(?:,"IpAddress":\{"AWS:SourceIp":"([0-9./]{1,18})"\})?'
+    r'(?:,"DateGreaterThan":\{"AWS:EpochTime":(0|[1-9][0-9]{0,9})\})?\}\}\]\}'
+)
+
+
+def _from_template(text: str) -> Policy | None:
+    """The policy in ``text`` when it has exactly the compact form, else None."""
+    match = _TEMPLATE.fullmatch(text)
+    if match is None:
+        return None
+    resource, expires_text, ip, start_text = match.groups()
+    expires = int(expires_text)
+    start = None if start_text is None else int(start_text)
+    if expires > MAX_EPOCH or (start is not None and start > MAX_EPOCH):
+        return None  # the full reading explains the range (R5)
+    if ip is not None:
+        try:
+            ip = normalize_ip(ip)
+        except InputError:
+            return None  # the full reading explains it (R15)
+    return Policy(resource, expires, start, ip)
 
 
 def policy_json(
@@ -305,7 +338,14 @@ def ip_in_network(client_ip: str, cidr: str) -> bool | None:
     """Tell whether ``client_ip`` is inside ``cidr``; None when it is not an IP at all.
 
     IPv4-mapped IPv6 addresses count as IPv4; any other IPv6 address never matches (R15).
+
+    >>> ip_in_network("203.0.113.7", "203.0.113.0/24"), ip_in_network("::1", "0.0.0.0/0")
+    (True, False)
     """
+    quad = _dotted_quad(client_ip)
+    if quad is not None:
+        network, mask = _network(cidr)
+        return quad & mask == network
     import ipaddress
 
     try:
@@ -319,6 +359,27 @@ def ip_in_network(client_ip: str, cidr: str) -> bool | None:
     return address in ipaddress.IPv4Network(cidr)
 
 
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+# what ipaddress accepts as an IPv4 address: four decimal octets, no leading zero
+_DOTTED_QUAD = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+
+
+def _dotted_quad(text: str) -> int | None:
+    """A plain ``a.b.c.d`` as an integer; None for anything else (the full path)."""
+    if _DOTTED_QUAD.fullmatch(text) is None:
+        return None
+    # only the strict form reaches inet_aton, which alone would also take "1.2" or "0x7f.1"
+    return int.from_bytes(inet_aton(text), "big")
+
+
+@lru_cache(maxsize=1024)
+def _network(cidr: str) -> tuple[int, int]:
+    import ipaddress
+
+    network = ipaddress.IPv4Network(cidr)
+    return int(network.network_address), int(network.netmask)
+
+
 # ---------------------------------------------------------------------------
 # URL and resource hygiene (R44, R46)
 
@@ -330,9 +391,28 @@ _URL = re.compile(
 _HOST = re.compile(
     r"(?P<host>[A-Za-z0-9](?:[A-Za-z0-9\-.]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::(?P<port>[0-9]{1,5}))?"
 )
-# RFC 3986 characters allowed in path and query, with %HH (R44)
-_SAFE_CHARS = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*")
+# RFC 3986 characters allowed in path and query, with %HH (R44): one character-class run
+# (fast in the regex engine), then the escapes only when there is a %
+_SAFE_RUN = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*")
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _BAD_CHAR = re.compile(r"%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~!$&'()*+,;=:@/?%]")
+# A URL already in the form prepare_url returns: lower-case http(s) scheme and host, no
+# port, a path, no fragment, a query that is not empty, has no raw ' and names no reserved
+# parameter (R23). One linear pass: each run stops at the character that ends it.
+_QUERY_CHARS = r"A-Za-z0-9\-._~!$()*+,;=:@/?%"
+_NOT_RESERVED = r"(?!(?:Expires|Policy|Signature|Key-Pair-Id|Hash-Algorithm)(?:[=&]|$))"
+_PREPARED = re.compile(
+    r"https?://[a-z0-9](?:[a-z0-9\-.]*[a-z0-9])?/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*"
+    rf"(?:\?(?=.){_NOT_RESERVED}[{_QUERY_CHARS}]*(?:&{_NOT_RESERVED}[{_QUERY_CHARS}]*)*)?",
+    re.DOTALL,
+)
+
+
+def _safe(text: str) -> bool:
+    """Only RFC 3986 characters and well-formed %HH escapes (R44)."""
+    return _SAFE_RUN.fullmatch(text) is not None and (
+        "%" not in text or _BAD_PERCENT.search(text) is None
+    )
 
 
 def _default_port(scheme: str) -> str:
@@ -387,6 +467,19 @@ def prepare_url(url: str) -> str:
     >>> prepare_url("HTTPS://D111111abcdef8.cloudfront.net:443/a%20b.pdf?")
     'https://d111111abcdef8.cloudfront.net/a%20b.pdf'
     """
+    # The common case, every signed URL: a URL already in its rebuilt form is returned
+    # after one regex pass (no cache: applications sign a different URL each time).
+    if (
+        type(url) is str
+        and _PREPARED.fullmatch(url) is not None
+        and ("%" not in url or _BAD_PERCENT.search(url) is None)
+    ):
+        return url
+    return _prepare_url(url)
+
+
+@lru_cache(maxsize=1024)
+def _prepare_url(url: str) -> str:
     if not isinstance(url, str):
         raise InputError(ErrorCode.URL_INVALID, "The URL must be a string.")
     match = _URL.fullmatch(url)
@@ -421,9 +514,9 @@ def prepare_url(url: str) -> str:
         host = f"{host}:{port}"
     path = match["path"] or "/"
     query = match["query"] or ""
-    if not _SAFE_CHARS.fullmatch(path):
+    if not _safe(path):
         raise _explain_char(path, "url")
-    if not _SAFE_CHARS.fullmatch(query):
+    if not _safe(query):
         raise _explain_char(query, "url")
     if "'" in query:
         raise InputError(
@@ -443,7 +536,6 @@ def prepare_url(url: str) -> str:
 _S3_HOST = re.compile(r"(?:^|\.)s3(?:[.\-][a-z0-9\-]+)?\.amazonaws\.com(?:\.cn)?$")
 
 
-@lru_cache(maxsize=4096)
 def check_resource(resource: str, allow_any_resource: bool = False) -> str:
     """Check a custom-policy resource pattern (R46) and return it.
 
@@ -452,7 +544,7 @@ def check_resource(resource: str, allow_any_resource: bool = False) -> str:
     """
     if not isinstance(resource, str):
         raise InputError(ErrorCode.RESOURCE_INVALID, "The resource must be a string.")
-    if not _SAFE_CHARS.fullmatch(resource):
+    if not _safe(resource):
         raise _explain_char(resource, "resource")
     if resource == "*":
         if allow_any_resource:
@@ -469,16 +561,16 @@ def check_resource(resource: str, allow_any_resource: bool = False) -> str:
             f"The resource {_shorten(resource)!r} must start with http://, https://, *:// or * "
             "(R46).",
         )
-    rest = resource.split("://", 1)[1] if "://" in resource else resource
-    domain = rest.split("/", 1)[0]
+    _, sep, rest = resource.partition("://")
+    domain, slash, tail = (rest if sep else resource).partition("/")
     if domain.strip("*") == "" and not allow_any_resource:
         raise InputError(
             ErrorCode.RESOURCE_INVALID,
             f"The resource {_shorten(resource)!r} matches every host; name the CloudFront "
             "domain, or pass allow_any_resource=True (R46).",
         )
-    if "/" in rest and "?" in rest.split("/", 1)[1]:
-        reserved = _reserved_in(rest.split("/", 1)[1].split("?", 1)[1])
+    if slash and "?" in tail:
+        reserved = _reserved_in(tail.partition("?")[2])
         if reserved is not None:
             raise InputError(
                 ErrorCode.RESOURCE_INVALID,
@@ -492,8 +584,10 @@ def resource_warnings(resource: str | None) -> list[str]:
     """Warnings for a resource that works but is probably not meant (R46, P1)."""
     if resource is None or resource == "*":
         return ["The policy admits every file of every distribution that trusts this key."]
-    rest = resource.split("://", 1)[1] if "://" in resource else resource
-    domain = rest.split("/", 1)[0].lower()
+    _, sep, rest = resource.partition("://")
+    domain = (rest if sep else resource).partition("/")[0].lower()
+    if domain and not domain.endswith("*") and "amazonaws" not in domain:
+        return []  # the usual case, without the regex
     warnings = []
     if domain.strip("*") == "":
         warnings.append("The resource matches every host.")
@@ -571,6 +665,39 @@ def _split_request(url: str) -> tuple[str, str, str, str]:
         tail = "" if qpos == -1 else tail[qpos:]
     query = tail[1:] if tail.startswith("?") else ""
     return scheme, host, path, query
+
+
+@lru_cache(maxsize=4096)
+def _literal_prefix(pattern: str) -> str | None:
+    """The text before the one trailing ``*`` of a pattern such as ``https://d/videos/*``
+    (lower-case protocol and domain, no other wildcard, a ``/`` after the domain), or None.
+
+    For such a pattern R11 reduces to a prefix test of the rebuilt URL: protocol and
+    domain are literal, ``*`` at the end of the path also admits any query.
+    """
+    body = pattern[:-1]
+    if not pattern.endswith("*") or "*" in body or "?" in body:
+        return None
+    protocol, sep, rest = body.partition("://")
+    slash = rest.find("/")
+    if not sep or slash < 0:
+        return None
+    head = body[: len(protocol) + 3 + slash]
+    return body if head == head.lower() else None
+
+
+def resource_covers(pattern: str, url: str) -> bool:
+    """:func:`resource_matches` for a URL in the form CloudFront rebuilds (R26: scheme and
+    host lower-case), as :func:`prepare_url` and the verifier produce; the usual
+    ``.../folder/*`` pattern is a prefix test.
+
+    >>> resource_covers("https://d.example/videos/*", "https://d.example/videos/a.ts?x=1")
+    True
+    """
+    prefix = _literal_prefix(pattern)
+    if prefix is not None:
+        return url.startswith(prefix)
+    return resource_matches(pattern, url)
 
 
 def resource_matches(pattern: str, request_url: str) -> bool:

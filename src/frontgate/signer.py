@@ -15,8 +15,10 @@ and share it between threads.
 from __future__ import annotations
 
 import math
+import re
 import time
 import warnings
+from binascii import b2a_base64
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -24,6 +26,7 @@ from os import PathLike
 from typing import Final, Literal
 
 from ._types import Duration, HashName, PEMData, When
+from .encoding import TO_CF as _TO_CF
 from .encoding import cf_b64encode
 from .errors import ErrorCode, FrontgateWarning, InputError
 from .keys import (
@@ -46,9 +49,8 @@ from .policy import (
     Policy,
     check_resource,
     normalize_ip,
-    policy_json,
     prepare_url,
-    resource_matches,
+    resource_covers,
     resource_warnings,
 )
 from .times import MAX_EPOCH, duration_seconds, expiry_epoch, now_seconds, start_epoch
@@ -59,6 +61,13 @@ SameSite = Literal["Lax", "Strict", "None"]
 
 _YEAR: Final = 365 * 86400
 _CACHE_SIZE: Final = 4096
+# R3/R9: the policy template around the resource and the epochs, in botocore's member
+# order (the tests hold it to policy_json and to botocore)
+_HEAD: Final = '{"Statement":[{"Resource":"'
+_MIDDLE: Final = '","Condition":{"DateLessThan":{"AWS:EpochTime":'
+_START: Final = ',"DateGreaterThan":{"AWS:EpochTime":'
+_CANNED_TAIL: Final = "}}}]}"
+_CUSTOM_TAIL: Final = "}}]}"
 
 
 class Signer:
@@ -234,34 +243,48 @@ class Signer:
         ('https://d.example/a.jpg?w=1', 'Policy=')
         """
         base = prepare_url(url)
-        now_s = now_seconds(now, self._clock)
+        now_s = self._clock() if now is None else now_seconds(now, self._clock)
         expires = self._expiry(expires_at, expires_in, now_s)
         cache = self._cache
         if not_before is None and ip_address is None and resource is None:
             if cache is not None:
-                cached = cache.get((base, expires))
-                if cached is not None:
-                    return cached
-            data = policy_json(base, expires).encode()  # R3
-            signed = (
-                f"{base}{'&' if '?' in base else '?'}Expires={expires}"
-                f"&Signature={cf_b64encode(self._sign(data))}{self._url_tail}"
-            )
-            key: tuple[object, ...] = (base, expires)
-        else:
-            pattern, ip, notes = _custom_shape(base, resource, ip_address, allow_any_resource)
-            for note in notes:
-                warnings.warn(note, FrontgateWarning, stacklevel=2)
-            start = self._start(not_before, expires)
-            key = (base, expires, pattern, start, ip)
-            if cache is not None:
+                key: tuple[object, ...] = (base, expires)
                 cached = cache.get(key)
                 if cached is not None:
                     return cached
-            data = policy_json(pattern, expires, start, ip).encode()
+            # R3: the canned policy, the URL spliced into the template
+            data = f"{_HEAD}{base}{_MIDDLE}{expires}{_CANNED_TAIL}".encode()
             signed = (
-                f"{base}{'&' if '?' in base else '?'}Policy={cf_b64encode(data)}"
-                f"&Signature={cf_b64encode(self._sign(data))}{self._url_tail}"
+                f"{base}{'&' if '?' in base else '?'}Expires={expires}&Signature="
+                f"{b2a_base64(self._sign(data), newline=False).translate(_TO_CF).decode()}"
+                f"{self._url_tail}"
+            )
+        else:
+            if resource is None:
+                pattern, notes = base, _NO_NOTES  # R11: the URL itself, exactly
+            else:
+                pattern, notes = _resource(resource, allow_any_resource)
+                if not resource_covers(pattern, base):
+                    raise InputError(
+                        ErrorCode.RESOURCE_INVALID,
+                        f"The resource {pattern!r} does not cover the URL {base!r}, so "
+                        "CloudFront would refuse it (R11).",
+                    )
+            ip, ip_part = (None, "") if ip_address is None else _ip_condition(ip_address)
+            for note in notes:
+                warnings.warn(note, FrontgateWarning, stacklevel=2)
+            start = None if not_before is None else self._start(not_before, expires)
+            if cache is not None:
+                key = (base, expires, pattern, start, ip)
+                cached = cache.get(key)
+                if cached is not None:
+                    return cached
+            data = _custom_policy(pattern, expires, ip_part, start)
+            signed = (
+                f"{base}{'&' if '?' in base else '?'}Policy="
+                f"{b2a_base64(data, newline=False).translate(_TO_CF).decode()}&Signature="
+                f"{b2a_base64(self._sign(data), newline=False).translate(_TO_CF).decode()}"
+                f"{self._url_tail}"
             )
         if len(signed) > MAX_URL_BYTES:
             raise InputError(
@@ -296,7 +319,7 @@ class Signer:
         >>> sorted(s.sign_cookies("https://d.example/videos/*", expires_in=60))
         ['CloudFront-Key-Pair-Id', 'CloudFront-Policy', 'CloudFront-Signature']
         """
-        now_s = now_seconds(now, self._clock)
+        now_s = self._clock() if now is None else now_seconds(now, self._clock)
         expires = self._expiry(expires_at, expires_in, now_s)
         canned = (
             isinstance(resource, str)
@@ -304,30 +327,34 @@ class Signer:
             and not_before is None
             and ip_address is None
         )
-        cookies: dict[str, str] = {}
         if canned:
-            data = policy_json(prepare_url(resource), expires).encode()
-            cookies[COOKIE_EXPIRES] = str(expires)
+            base = prepare_url(resource)
+            data = f"{_HEAD}{base}{_MIDDLE}{expires}{_CANNED_TAIL}".encode()
+            name, value = COOKIE_EXPIRES, str(expires)
         else:
-            pattern, ip, notes = _custom_shape(None, resource, ip_address, allow_any_resource)
+            if resource is None:
+                raise InputError(ErrorCode.RESOURCE_INVALID, "Give the resource to sign for.")
+            pattern, notes = _resource(resource, allow_any_resource)
+            ip_part = "" if ip_address is None else _ip_condition(ip_address)[1]
             for note in notes:
                 warnings.warn(note, FrontgateWarning, stacklevel=2)
-            data = policy_json(pattern, expires, self._start(not_before, expires), ip).encode()
-            cookies[COOKIE_POLICY] = cf_b64encode(data)
-        cookies[COOKIE_SIGNATURE] = cf_b64encode(self._sign(data))
-        cookies[COOKIE_KEY_PAIR_ID] = self.key_pair_id
-        if self.hash_algorithm == "SHA256":
+            start = None if not_before is None else self._start(not_before, expires)
+            data = _custom_policy(pattern, expires, ip_part, start)
+            name = COOKIE_POLICY
+            value = b2a_base64(data, newline=False).translate(_TO_CF).decode()
+            # R43: only the policy grows with the resource; the signature is at most 344
+            # characters and the key pair id was checked when the signer was made
+            if len(COOKIE_POLICY) + len(value) > MAX_COOKIE_BYTES:
+                raise InputError(
+                    ErrorCode.TOO_LONG,
+                    f"Cookie {COOKIE_POLICY} would be {len(COOKIE_POLICY) + len(value)} "
+                    f"bytes; browsers keep cookies up to {MAX_COOKIE_BYTES} (R43). Use a "
+                    "shorter resource.",
+                )
+        signature = b2a_base64(self._sign(data), newline=False).translate(_TO_CF).decode()
+        cookies = {name: value, COOKIE_SIGNATURE: signature, COOKIE_KEY_PAIR_ID: self.key_pair_id}
+        if self._hash_suffix:
             cookies[COOKIE_HASH_ALGORITHM] = "SHA256"
-        # R43: only the policy grows with the resource; the signature is at most 344
-        # characters and the key pair id was checked when the signer was made
-        policy_value = cookies.get(COOKIE_POLICY)
-        if policy_value is not None and len(COOKIE_POLICY) + len(policy_value) > MAX_COOKIE_BYTES:
-            raise InputError(
-                ErrorCode.TOO_LONG,
-                f"Cookie {COOKIE_POLICY} would be {len(COOKIE_POLICY) + len(policy_value)} "
-                f"bytes; browsers keep cookies up to {MAX_COOKIE_BYTES} (R43). Use a shorter "
-                "resource.",
-            )
         return cookies
 
     def policy(
@@ -351,10 +378,14 @@ class Signer:
         """
         now_s = now_seconds(now, self._clock)
         expires = self._expiry(expires_at, expires_in, now_s)
-        pattern, ip, notes = _custom_shape(None, resource, ip_address, allow_any_resource)
+        if resource is None:
+            raise InputError(ErrorCode.RESOURCE_INVALID, "Give the resource to sign for.")
+        pattern, notes = _resource(resource, allow_any_resource)
+        ip = None if ip_address is None else _ip_condition(ip_address)[0]
         for note in notes:
             warnings.warn(note, FrontgateWarning, stacklevel=2)
-        return Policy(pattern, expires, self._start(not_before, expires), ip)
+        start = None if not_before is None else self._start(not_before, expires)
+        return Policy(pattern, expires, start, ip)
 
     def sign_policy(self, policy: Policy) -> dict[str, str]:
         """Sign a ready-made :class:`Policy`: the query parameters, in R24's order.
@@ -390,7 +421,19 @@ class Signer:
         return self._resolve_expiry(expires_at, expires_in, now_seconds(now, self._clock))
 
     def _expiry(self, expires_at: When | None, expires_in: Duration | None, now: float) -> int:
-        expires = self._resolve_expiry(expires_at, expires_in, now)
+        # the two common cases first: epoch seconds, or whole seconds from now (R45)
+        if expires_in is None and type(expires_at) is int and 0 <= expires_at <= MAX_EPOCH:
+            expires = expires_at
+        elif (
+            expires_at is None
+            and type(expires_in) is int
+            and expires_in > 0
+            and self._window is None
+            and 0 <= now <= MAX_EPOCH - expires_in
+        ):
+            expires = int(now) + expires_in
+        else:
+            expires = self._resolve_expiry(expires_at, expires_in, now)
         if expires <= now:
             warnings.warn(
                 f"The expiry {expires} is already past; CloudFront will refuse the link (R13).",
@@ -436,9 +479,7 @@ class Signer:
         return expires
 
     @staticmethod
-    def _start(not_before: When | None, expires: int) -> int | None:
-        if not_before is None:
-            return None
+    def _start(not_before: When, expires: int) -> int:
         start = (
             not_before
             if type(not_before) is int and 0 <= not_before <= MAX_EPOCH
@@ -452,34 +493,47 @@ class Signer:
         return start
 
 
-@lru_cache(maxsize=_CACHE_SIZE)
-def _custom_shape(
-    url: str | None, resource: str | None, ip_address: str | None, allow_any_resource: bool
-) -> tuple[str, str | None, tuple[str, ...]]:
-    """(resource pattern, IP CIDR, warnings) of a custom policy, checked once per input.
+# The usual resource: a lower-case http(s) host and a path of RFC 3986 characters with *
+# wildcards, no query, no escapes. check_resource returns it unchanged (R46) and
+# resource_warnings finds nothing unless it names an S3 endpoint, so it needs neither
+# (the tests hold this regex to both).
+_PLAIN_RESOURCE: Final = re.compile(
+    r"https?://[a-z0-9](?:[a-z0-9\-.]*[a-z0-9])?/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*"
+)
+_NO_NOTES: Final[tuple[str, ...]] = ()
 
-    ``url`` is the prepared URL the pattern must cover (R11), or None for cookies.
-    """
-    notes: tuple[str, ...] = ()
-    if resource is None:
-        if url is None:
-            raise InputError(ErrorCode.RESOURCE_INVALID, "Give the resource to sign for.")
-        pattern = url
-    else:
-        pattern = check_resource(resource, allow_any_resource)
-        if url is not None and not resource_matches(pattern, url):
-            raise InputError(
-                ErrorCode.RESOURCE_INVALID,
-                f"The resource {pattern!r} does not cover the URL {url!r}, so CloudFront "
-                "would refuse it (R11).",
-            )
-        notes = tuple(
-            text
-            for text in resource_warnings(pattern)
-            if "every" not in text or not allow_any_resource
-        )
-    ip = normalize_ip(ip_address) if ip_address is not None else None
-    return pattern, ip, notes
+
+def _resource(resource: str, allow_any_resource: bool) -> tuple[str, tuple[str, ...]]:
+    """The checked resource pattern of a custom policy and its warnings (R46)."""
+    if (
+        type(resource) is str
+        and _PLAIN_RESOURCE.fullmatch(resource) is not None
+        and "amazonaws" not in resource
+    ):
+        return resource, _NO_NOTES
+    return _checked_resource(resource, allow_any_resource)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _checked_resource(resource: str, allow_any_resource: bool) -> tuple[str, tuple[str, ...]]:
+    pattern = check_resource(resource, allow_any_resource)
+    found = resource_warnings(pattern)
+    if not found:
+        return pattern, _NO_NOTES
+    return pattern, tuple(t for t in found if "every" not in t or not allow_any_resource)
+
+
+@lru_cache(maxsize=1024)
+def _ip_condition(ip_address: str) -> tuple[str, str]:
+    """The CIDR of an IP condition (R47) and its policy text, in R9's member order."""
+    ip = normalize_ip(ip_address)
+    return ip, f',"IpAddress":{{"AWS:SourceIp":"{ip}"}}'
+
+
+def _custom_policy(pattern: str, expires: int, ip_part: str, start: int | None) -> bytes:
+    """The custom policy bytes (R9): the template with the resource and epochs spliced in."""
+    start_part = "" if start is None else f"{_START}{start:d}}}"
+    return f"{_HEAD}{pattern}{_MIDDLE}{expires}}}{ip_part}{start_part}{_CUSTOM_TAIL}".encode()
 
 
 def cookie_headers(

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import Final
 
 from ._types import Duration, When
 from .errors import ErrorCode, InputError
@@ -127,9 +128,35 @@ def parse_when(text: str, name: str = "time", *, start: bool = False) -> int:
     return whole + 1 if start and fraction else whole
 
 
-@lru_cache(maxsize=1024)
+_TWO_DIGITS: Final = [f"{n:02d}" for n in range(60)]
+_HOUR_MINUTE: Final = [f"{h:02d}:{m:02d}" for h in range(24) for m in range(60)]
+
+
 def format_epoch(epoch: int) -> str:
-    """``1767290400`` -> ``'2026-01-01T18:00:00Z'``."""
+    """``1767290400`` -> ``'2026-01-01T18:00:00Z'``.
+
+    Runs for every verified request, each with its own expiry: the date comes from a small
+    cache of days, the time of day from integer arithmetic.
+    """
+    if type(epoch) is not int:
+        return _format_any(epoch)
+    days, seconds = divmod(epoch, 86400)
+    date = _format_day(days)
+    if date is None:
+        return f"epoch {epoch}"
+    minutes, seconds = divmod(seconds, 60)
+    return f"{date}T{_HOUR_MINUTE[minutes]}:{_TWO_DIGITS[seconds]}Z"
+
+
+@lru_cache(maxsize=1024)
+def _format_day(days: int) -> str | None:
+    try:
+        return (_EPOCH + timedelta(days=days)).strftime("%Y-%m-%d")
+    except OverflowError:
+        return None
+
+
+def _format_any(epoch: float) -> str:
     try:
         return (_EPOCH + timedelta(seconds=epoch)).strftime("%Y-%m-%dT%H:%M:%SZ")
     except OverflowError:

@@ -48,6 +48,7 @@ from .policy import (
     Policy,
     PolicyError,
     ip_in_network,
+    resource_covers,
     resource_warnings,
 )
 from .times import MAX_EPOCH, format_epoch, now_seconds
@@ -587,7 +588,7 @@ class Verifier:
         else:
             refusal = _conditions(policy, source, request_url, client_ip, now)
             expires = policy.expires
-            warnings = tuple(resource_warnings(policy.resource))
+            warnings = _resource_notes(policy.resource)
         if refusal is not None:
             return _decide(
                 refusal[0], refusal[1], source, kind, key_pair_id, hash_name, request_url, policy
@@ -701,7 +702,7 @@ def _parse_policy(text: str) -> tuple[Policy, bytes] | str:
     Cached: cookies and HLS segments send the same policy on every request.
     """
     try:
-        data = cf_b64decode(percent_decode(text)) if text else b""
+        data = cf_b64decode(percent_decode(text) if "%" in text else text) if text else b""
         if not data:
             return "Malformed policy: it is empty."
         return Policy.from_json(data), data
@@ -709,6 +710,12 @@ def _parse_policy(text: str) -> tuple[Policy, bytes] | str:
         return exc.message
     except InputError:
         return "{prefix}Policy is not CloudFront base64 (R2)."
+
+
+@lru_cache(maxsize=1024)
+def _resource_notes(resource: str | None) -> tuple[str, ...]:
+    # per resource pattern, which many policies share (one per expiry)
+    return tuple(resource_warnings(resource))
 
 
 def _decide(
@@ -755,7 +762,7 @@ def _conditions(
     now: float,
 ) -> tuple[Reason, str] | None:
     """Step 10 of R38 for a custom policy: resource, expiry, start, IP (OP16)."""
-    if not policy.covers(request_url):
+    if policy.resource is not None and not resource_covers(policy.resource, request_url):
         return Reason.RESOURCE_MISMATCH, _explain_mismatch(policy.resource or "", request_url)
     if now >= policy.expires:
         late = now - policy.expires
