@@ -279,6 +279,7 @@ def _short(text: str, limit: int = 60) -> str:
 
 
 _CANONICAL_EPOCH: Final = re.compile(r"0|[1-9][0-9]*")
+_EPOCH_DIGITS: Final = len(str(MAX_EPOCH))
 # SHA-1 is what CloudFront defaults to (R20), not a choice made here
 _HASH_OBJECTS: Final = {"SHA1": hashes.SHA1(), "SHA256": hashes.SHA256()}  # noqa: S303
 _PKCS1: Final = padding.PKCS1v15()
@@ -517,15 +518,17 @@ class Verifier:
             expires_text = params[PARAM_EXPIRES]
             if "%" in expires_text:
                 expires_text = percent_decode(expires_text)
-            # R5: canonical decimal digits only, at most MAX_EPOCH
+            # R5: canonical decimal digits only, at most MAX_EPOCH; the length is checked
+            # before int(), which is quadratic in the digits and refuses over 4,300 of them
             if (
                 not (expires_text.isascii() and expires_text.isdigit())
                 or (expires_text[0] == "0" and expires_text != "0")
+                or len(expires_text) > _EPOCH_DIGITS
                 or int(expires_text) > MAX_EPOCH
             ):
                 hint = (
                     " It looks like milliseconds: CloudFront wants seconds."
-                    if expires_text.isdigit() and len(expires_text) >= 13
+                    if expires_text.isdigit() and 13 <= len(expires_text) <= 16
                     else ""
                 )
                 return self._malformed(
@@ -820,7 +823,7 @@ def _url_variants(url: str) -> list[tuple[str, str]]:
 
 
 def _explain_mismatch(pattern: str, request_url: str) -> str:
-    from .policy import _S3_HOST, _sections, _split_request, _wildcard
+    from .policy import _S3_HOST, _sections, _split_request, glob_match
 
     sections = _sections(pattern)
     if sections is None:
@@ -830,13 +833,13 @@ def _explain_mismatch(pattern: str, request_url: str) -> str:
         )
     protocol, domain, path, query = sections
     scheme, host, req_path, req_query = _split_request(request_url)
-    if not _wildcard(protocol.lower(), True).fullmatch(scheme.lower()):
+    if not glob_match(protocol.lower(), scheme.lower()):
         what = f"it was signed for {protocol}://, the request came over {scheme}://"
-    elif not _wildcard(domain.lower(), True).fullmatch(host.lower()):
+    elif not glob_match(domain.lower(), host.lower()):
         what = f"it was signed for host {domain}, the request is for {host}"
         if _S3_HOST.search(domain.lower().split(":")[0]):
             what += " (sign the CloudFront or alternate domain, not the S3 endpoint)"
-    elif not _wildcard(path, False).fullmatch(req_path):
+    elif not glob_match(path, req_path, False):
         what = f"the path {req_path} is outside {path}"
     else:
         what = (
@@ -865,7 +868,7 @@ def _policy_bytes(params: Mapping[str, str], request_url: str) -> bytes | None:
         except InputError:
             return None
     text = percent_decode(params.get(PARAM_EXPIRES, ""))
-    if _CANONICAL_EPOCH.fullmatch(text) and int(text) <= MAX_EPOCH:
+    if len(text) <= _EPOCH_DIGITS and _CANONICAL_EPOCH.fullmatch(text) and int(text) <= MAX_EPOCH:
         return Policy(request_url, int(text)).to_json().encode("utf-8", "surrogatepass")
     return None
 

@@ -64,7 +64,10 @@ _DROPPED: Final = frozenset(
 _IGNORED_ONCE: Final = ("x-accel-expires", "x-accel-limit-rate")
 _warned: set[str] = set()
 _ERROR_BODY: Final = b"Internal Server Error\n"
-_PARAM = re.compile(r';\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)', re.ASCII)
+# possessive (*+): the two alternatives never start alike, and nothing is ever given back
+_PARAM = re.compile(
+    r';\s*+([!#$%&\'*+.^_`|~0-9A-Za-z-]++)\s*+=\s*+("(?:[^"\\]|\\.)*+"|[^;]*+)', re.ASCII
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,8 +261,15 @@ class Gate:
         prefix = prefix.strip()
         expires_in: int | None = None
         name, _, number = options.partition("=")
-        if name.strip().lower() in ("expires_in", "max-age") and number.strip().isdigit():
-            expires_in = int(number)
+        number = number.strip()
+        if (
+            name.strip().lower() in ("expires_in", "max-age")
+            and number.isascii()
+            and number.isdigit()
+        ):
+            # int() only on a few digits: any longer lifetime is past R5's last second,
+            # and the signer refuses it as it refuses 10**13
+            expires_in = int(number) if len(number) <= 12 else 10**13
         if prefix.startswith("/"):
             target = self.target(ACCEL_REDIRECT, prefix)
             if target is None:
