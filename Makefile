@@ -20,7 +20,7 @@ venv: $(STAMP)
 sysdeps:
 	@$(PYTHON) scripts/sysdeps.py chromium
 
-LINT_PATHS := $(wildcard src tests bench examples scripts)
+LINT_PATHS := $(wildcard src tests bench fuzz examples scripts)
 
 lint: venv
 	$(PY) -m ruff check $(LINT_PATHS)

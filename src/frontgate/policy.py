@@ -589,13 +589,17 @@ def glob_match(
     segments = _compile_glob(pattern, question_mark)
     first = segments[0]
     size = len(text)
-    if meter is not None:
-        meter[0] += first.width + segments[-1].width
     if len(segments) == 1:
+        if meter is not None:
+            meter[0] += min(first.width, size)
         return first.width == size and _at(first, text, 0)
     last = segments[-1]
     tail = size - last.width
-    if first.width > tail or not _at(first, text, 0) or not _at(last, text, tail):
+    if first.width > tail:
+        return False
+    if meter is not None:
+        meter[0] += first.width + last.width
+    if not _at(first, text, 0) or not _at(last, text, tail):
         return False
     pos = first.width
     for segment in segments[1:-1]:
