@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 from fuzz import TARGETS
-from fuzz._common import CORPUS, ROOT
+from fuzz._common import CORPUS, MAX_REQUEST, ROOT
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
             f"-max_total_time={each}",
             f"-timeout={args.timeout}",
             f"-runs={args.runs}",
+            f"-max_len={MAX_REQUEST}",  # R43: request line and headers
             "-rss_limit_mb=2048",
             "-print_final_stats=1",
             f"-artifact_prefix={crashes}/{target}-",
