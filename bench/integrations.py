@@ -82,13 +82,13 @@ def _call(handler: Any) -> object:
 
 
 def run() -> list[Row]:
-    from frontgate.config import distribution_from_config
+    from frontgate import Distribution
     from frontgate.integrations.asgi import AccelRedirectMiddleware as Asgi
     from frontgate.integrations.wsgi import AccelRedirectMiddleware as Wsgi
 
     plain, gated = _django_handlers()
     assert _call(gated) == ["302 Found"], "the middleware did not redirect"
-    cdn = distribution_from_config(FRONTGATE)
+    cdn = Distribution.from_config(FRONTGATE)
 
     def sign() -> str:
         return cdn.url("media/reports/q3 2026.pdf", filename="q3.pdf", attachment=True)

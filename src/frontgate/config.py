@@ -9,7 +9,8 @@
 ... })
 >>> settings.locations, settings.redirect_status, settings.expires_in
 ((('/protected/', 'media/'),), 302, 300)
->>> settings.distribution().url("media/a.pdf").startswith("https://cdn.example.com/media/a.pdf?")
+>>> from frontgate import Distribution
+>>> Distribution.from_settings(settings).url("media/a.pdf").startswith("https://cdn.example.com/media/a.pdf?")
 True
 
 Every mistake is a :class:`~frontgate.errors.ConfigError` whose message names the setting to
@@ -28,15 +29,14 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from ._types import HashName
-from .distribution import Distribution, is_loopback_host
 from .errors import ConfigError, ErrorCode, FrontgateError
+from .policy import is_loopback_host
 from .signer import SameSite, Signer
 
 __all__ = [
     "DEFAULT_LOCATIONS",
     "KNOWN_KEYS",
     "Settings",
-    "distribution_from_config",
     "parse_locations",
     "parse_redirect_status",
 ]
@@ -186,8 +186,8 @@ def _check_keys(config: Mapping[Any, Any], where: str) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """The validated configuration; :meth:`distribution` loads the key and builds the
-    :class:`~frontgate.Distribution`. Secrets are kept out of ``repr``."""
+    """The validated configuration; ``Distribution.from_settings`` loads the key and builds
+    the :class:`~frontgate.Distribution`. Secrets are kept out of ``repr``."""
 
     key_pair_id: str
     private_key: str | bytes = field(repr=False)
@@ -327,20 +327,9 @@ class Settings:
                 exc.code, f"{_name(self.where, 'PRIVATE_KEY')} ({label}): {exc.message}"
             ) from None
 
-    def distribution(self) -> Distribution:
-        """The :class:`~frontgate.Distribution` these settings describe."""
-        signer = self.signer()
-        try:
-            return Distribution(
-                self.base_url,
-                signer,
-                expires_in=self.expires_in,
-                cookie_domain=self.cookie_domain,
-                cookie_path=self.cookie_path,
-                same_site=self.same_site,
-            )
-        except FrontgateError as exc:
-            raise _invalid(self.where, "BASE_URL", f"is not usable: {exc.message}") from None
+    def invalid(self, key: str, text: str) -> ConfigError:
+        """A ``ConfigError`` naming ``key`` the way these settings are named."""
+        return _invalid(self.where, key, text)
 
 
 def _hash(where: str, value: object, private_key: str | bytes) -> HashName | None:
@@ -360,14 +349,3 @@ def _hash(where: str, value: object, private_key: str | bytes) -> HashName | Non
             "HASH_ALGORITHM out.",
         )
     return "SHA1" if value == "SHA1" else "SHA256"
-
-
-def distribution_from_config(
-    config: Mapping[str, Any], *, where: str = "FRONTGATE"
-) -> Distribution:
-    """A :class:`~frontgate.Distribution` from the shared configuration mapping.
-
-    Raises ``ConfigError`` naming the setting at fault (a missing ``KEY_PAIR_ID``, an
-    unreadable ``PRIVATE_KEY``, an http ``BASE_URL`` that is not loopback, ...).
-    """
-    return Settings.from_mapping(config, where=where).distribution()

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import re
 import unicodedata
@@ -20,8 +19,9 @@ from typing import Any
 from urllib.parse import quote
 
 from ._types import Duration, When
-from .errors import ErrorCode, InputError
-from .policy import prepare_url
+from .config import Settings
+from .errors import ErrorCode, FrontgateError, InputError
+from .policy import is_loopback_host, prepare_url
 from .signer import SameSite, Signer, cookie_headers
 from .times import duration_seconds, now_seconds
 
@@ -75,17 +75,6 @@ def content_disposition(filename: str | None, *, attachment: bool = False) -> st
     if ascii_name != name:
         value += f"; filename*=UTF-8''{quote(name, safe='')}"
     return value
-
-
-def is_loopback_host(host: str) -> bool:
-    """Tell whether a URL host is this machine (``localhost``, ``127.0.0.1``, ``[::1]``)."""
-    host = host.strip("[]")
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class Distribution:
@@ -143,12 +132,26 @@ class Distribution:
         return f"Distribution({self.base_url!r}, {self.signer!r})"
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> Distribution:
+    def from_config(cls, config: Mapping[str, Any], *, where: str = "FRONTGATE") -> Distribution:
         """A distribution from the integrations' configuration mapping (``KEY_PAIR_ID``,
-        ``PRIVATE_KEY``, ``BASE_URL``, ...); mistakes raise ``ConfigError``."""
-        from .config import distribution_from_config
+        ``PRIVATE_KEY``, ``BASE_URL``, ...); mistakes raise ``ConfigError`` naming the key."""
+        return cls.from_settings(Settings.from_mapping(config, where=where))
 
-        return distribution_from_config(config)
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Distribution:
+        """A distribution from validated :class:`~frontgate.config.Settings` (loads the key)."""
+        signer = settings.signer()
+        try:
+            return cls(
+                settings.base_url,
+                signer,
+                expires_in=settings.expires_in,
+                cookie_domain=settings.cookie_domain,
+                cookie_path=settings.cookie_path,
+                same_site=settings.same_site,
+            )
+        except FrontgateError as exc:
+            raise settings.invalid("BASE_URL", f"is not usable: {exc.message}") from None
 
     def resolve(self, path: str) -> str:
         """The full URL for a path under the base URL, encoded once (not signed)."""

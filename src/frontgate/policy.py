@@ -402,6 +402,19 @@ def _reserved_in(query: str) -> str | None:
 
 
 @lru_cache(maxsize=4096)
+def is_loopback_host(host: str) -> bool:
+    """Tell whether a URL host is this machine (``localhost``, ``127.0.0.1``, ``[::1]``)."""
+    host = host.strip("[]")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def prepare_url(url: str) -> str:
     """Check a URL to sign (R44) and return it normalised as CloudFront rebuilds it (R26).
 

@@ -13,11 +13,10 @@ from __future__ import annotations
 import base64
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import Final
 from xml.sax.saxutils import escape
 
-if TYPE_CHECKING:
-    from .verify import Decision
+from .verify import EDGE_MESSAGES, Decision
 
 __all__ = [
     "EDGE_MESSAGES",
@@ -35,12 +34,6 @@ __all__ = [
 ]
 
 #: R41: CloudFront's error codes and their messages
-EDGE_MESSAGES: Final = {
-    "MissingKey": "Missing Key-Pair-Id query parameter or cookie value",
-    "InvalidKey": "Unknown Key",
-    "MalformedPolicy": "Malformed Policy",
-    "AccessDenied": "Access denied",
-}
 
 _XML_HEAD: Final = '<?xml version="1.0" encoding="UTF-8"?>'
 

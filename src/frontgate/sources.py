@@ -15,15 +15,19 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from os import PathLike
+from typing import cast
 
 from ._types import HashName
 from .errors import ConfigError, ErrorCode, extra_missing
 from .keys import LocalKey, SigningKey, load_private_key
 
-__all__ = ["AWS_SCHEMES", "load_signing_key", "read_key_file", "source_label"]
+__all__ = ["AWS_SCHEMES", "ENTRY_POINT_GROUP", "load_signing_key", "read_key_file", "source_label"]
 
 AWS_SCHEMES = ("kms", "secretsmanager", "ssm")
+#: the entry-point group where key sources beyond files and env: register (``frontgate[aws]``)
+ENTRY_POINT_GROUP = "frontgate.key_sources"
 
 
 # a long base64 run without "/" (path separators break it): a pasted key body
@@ -66,6 +70,19 @@ def source_label(source: str) -> str:
     return _shown_path(source)
 
 
+def _plugin(scheme: str) -> Callable[..., tuple[SigningKey, HashName]]:
+    # The AWS sources sit above the core: they register under this entry-point group
+    # (pyproject.toml), so the core names a scheme, never imports the adapter.
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group=ENTRY_POINT_GROUP, name=scheme):
+        try:
+            return cast("Callable[..., tuple[SigningKey, HashName]]", entry.load())
+        except ImportError as exc:  # pragma: no cover - depends on the installed extras
+            raise extra_missing(f"The {scheme}: key source needs boto3", "aws") from exc
+    raise extra_missing(f"The {scheme}: key source needs boto3", "aws")
+
+
 def load_signing_key(
     source: str,
     *,
@@ -79,11 +96,8 @@ def load_signing_key(
         return LocalKey(load_private_key(source, passphrase)), "SHA1"
     scheme, sep, rest = source.partition(":")
     if sep and scheme in AWS_SCHEMES:
-        try:
-            from .aws import sources as aws_sources
-        except ImportError as exc:  # pragma: no cover - depends on the installed extras
-            raise extra_missing(f"The {scheme}: key source needs boto3", "aws") from exc
-        return aws_sources.load(scheme, rest, passphrase=passphrase, hash_algorithm=hash_algorithm)
+        load = _plugin(scheme)
+        return load(scheme, rest, passphrase=passphrase, hash_algorithm=hash_algorithm)
     if sep and scheme == "env":
         if not rest:
             raise ConfigError(ErrorCode.CONFIG_INVALID, "env: needs a variable name (env:NAME).")

@@ -85,6 +85,13 @@ _EDGE_CODES: Final = {
     Reason.UNKNOWN_KEY: "InvalidKey",
     Reason.MALFORMED_POLICY: "MalformedPolicy",
 }
+#: CloudFront's message for each of its 403 error codes (R41)
+EDGE_MESSAGES: Final = {
+    "MissingKey": "Missing Key-Pair-Id query parameter or cookie value",
+    "InvalidKey": "Unknown Key",
+    "MalformedPolicy": "Malformed Policy",
+    "AccessDenied": "Access denied",
+}
 
 
 class Decision(NamedTuple):
@@ -127,8 +134,6 @@ class Decision(NamedTuple):
 
     def to_dict(self) -> dict[str, object]:
         """The JSON shape of ``frontgate verify --json`` (R39)."""
-        from .responses import EDGE_MESSAGES
-
         code = self.edge_code
         return {
             "allowed": self.allowed,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from frontgate import ConfigError, Distribution, ErrorCode
-from frontgate.config import Settings, distribution_from_config
+from frontgate.config import Settings
 from frontgate.integrations.asgi import AccelRedirectMiddleware as AsgiMiddleware
 from frontgate.integrations.gate import Gate
 from frontgate.integrations.wsgi import AccelRedirectMiddleware as WsgiMiddleware
@@ -20,7 +20,7 @@ GOOD: dict[str, Any] = {**FRONTGATE}
 
 
 def test_good_configuration_builds_a_distribution() -> None:
-    cdn = distribution_from_config(GOOD)
+    cdn = Distribution.from_config(GOOD)
     assert cdn.base_url == "https://cdn.example.com"
     assert cdn.expires_in == 300
     assert cdn.signer.hash_algorithm == "SHA1"
@@ -47,7 +47,7 @@ def test_settings_defaults_and_repr_hide_the_key() -> None:
 )
 def test_private_key_sources(source: str | bytes, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FG_INTEGRATION_KEY", PRIVATE_KEY.read_text())
-    cdn = distribution_from_config({**GOOD, "PRIVATE_KEY": source, "HASH_ALGORITHM": "SHA256"})
+    cdn = Distribution.from_config({**GOOD, "PRIVATE_KEY": source, "HASH_ALGORITHM": "SHA256"})
     assert cdn.signer.hash_algorithm == "SHA256"
 
 
@@ -126,7 +126,7 @@ MISTAKES = [
 def test_each_mistake_names_its_setting(change: dict[str, Any], key: str, code: ErrorCode) -> None:
     config = {k: v for k, v in {**GOOD, **change}.items() if v is not None}
     with pytest.raises(ConfigError) as caught:
-        distribution_from_config(config)
+        Distribution.from_config(config)
     assert f"FRONTGATE['{key}']" in caught.value.message
     assert caught.value.code == code
     assert "BEGIN" not in caught.value.message
@@ -138,26 +138,26 @@ def test_each_mistake_names_its_setting(change: dict[str, Any], key: str, code: 
 )
 def test_unknown_keys_are_refused_with_a_hint(key: str, hint: str) -> None:
     with pytest.raises(ConfigError, match=f"Did you mean '{hint}'"):
-        distribution_from_config({**GOOD, key: 1})
+        Distribution.from_config({**GOOD, key: 1})
 
 
 def test_not_a_mapping() -> None:
     with pytest.raises(ConfigError, match="must be a dict"):
-        distribution_from_config(["KEY_PAIR_ID"])  # type: ignore[arg-type]
+        Distribution.from_config(["KEY_PAIR_ID"])  # type: ignore[arg-type]
 
 
 def test_loopback_http_base_url_for_a_local_edge() -> None:
     for url in ("http://127.0.0.1:8080", "http://localhost:9000/", "http://[::1]:81"):
-        assert distribution_from_config({**GOOD, "BASE_URL": url}).base_url.startswith("http://")
+        assert Distribution.from_config({**GOOD, "BASE_URL": url}).base_url.startswith("http://")
 
 
 def test_timedelta_expiry() -> None:
-    assert distribution_from_config({**GOOD, "EXPIRES_IN": timedelta(minutes=2)}).expires_in == 120
+    assert Distribution.from_config({**GOOD, "EXPIRES_IN": timedelta(minutes=2)}).expires_in == 120
 
 
 @pytest.mark.parametrize("middleware", [WsgiMiddleware, AsgiMiddleware], ids=["wsgi", "asgi"])
 def test_middleware_config_forms(middleware: Any) -> None:
-    cdn = distribution_from_config(GOOD)
+    cdn = Distribution.from_config(GOOD)
     by_mapping = middleware(None, GOOD)
     by_keywords = middleware(None, **GOOD)
     by_lower_keywords = middleware(None, **{k.lower(): v for k, v in GOOD.items()})
@@ -176,5 +176,5 @@ def test_middleware_mistakes_fail_at_construction(middleware: Any) -> None:
     with pytest.raises(ConfigError, match="not set"):
         middleware(None)
     with pytest.raises(ConfigError, match="only LOCATIONS and REDIRECT_STATUS"):
-        middleware(None, distribution_from_config(GOOD), BASE_URL="https://x")
+        middleware(None, Distribution.from_config(GOOD), BASE_URL="https://x")
     assert KEY_PAIR_ID

@@ -13,8 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from frontgate import FrontgateWarning
-from frontgate.config import distribution_from_config
+from frontgate import Distribution, FrontgateWarning
 
 from .apps import bare_wsgi_app, fastapi_app, flask_app
 from .conftest import FRONTGATE, ORIGIN_FILES, edge_available
@@ -47,7 +46,7 @@ def scenario(site: str, edge: str) -> None:
     cut = signed.index("Signature=") + len("Signature=")
     tampered = signed[:cut] + ("A" if signed[cut] != "A" else "B") + signed[cut + 1 :]
     assert httpx.get(tampered, timeout=10).status_code == 403
-    cdn = distribution_from_config(live_config(edge))
+    cdn = Distribution.from_config(live_config(edge))
     with pytest.warns(FrontgateWarning):
         expired = cdn.url(f"media/{name}", expires_at=int(time.time()) - 60)
     assert httpx.get(expired, timeout=10).status_code == 403

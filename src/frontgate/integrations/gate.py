@@ -186,7 +186,7 @@ class Gate:
             mapping.update(settings)
             parsed = Settings.from_mapping(mapping, where=where)
         return cls(
-            parsed.distribution(),
+            Distribution.from_settings(parsed),
             locations=parsed.locations,
             redirect_status=parsed.redirect_status,
             where=parsed.where,
