@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from fuzz import edge as edge_harness
+from fuzz._common import CORPUS, NOW, ROOT, RSA_ID, D, fields, signers, text, verifier
 
 from frontgate.encoding import cf_b64encode
 from frontgate.policy import policy_json
-from fuzz import edge as edge_harness
-from fuzz._common import CORPUS, D, NOW, ROOT, RSA_ID, fields, signers, text, verifier
 
 from ._harness import Row, compare, rate
 
@@ -40,7 +41,7 @@ def _raw_rsa() -> Callable[[], None]:
     assert isinstance(key, rsa.RSAPublicKey)
     data = policy_json(f"{D}/a.jpg", LATER).encode()
     signature = signers()[RSA_ID].sign(data)
-    pkcs1, sha1 = padding.PKCS1v15(), hashes.SHA1()  # noqa: S303 - CloudFront's default
+    pkcs1, sha1 = padding.PKCS1v15(), hashes.SHA1()  # CloudFront's default hash
 
     def raw() -> None:
         key.verify(signature, data, pkcs1, sha1)
@@ -71,15 +72,15 @@ def _generated() -> dict[str, Callable[[], object]]:
 
     # R11: a signed wildcard policy replayed on an 8 KB path of slashes (the CPU pin)
     query = _signed_policy(f"{D}/*/*/*/x*y*z")
+    slashes = [f"{D}/{'/' * (MAX_URL - 700 - v % 64)}x{v}?{query}" for v in range(VARIANTS)]
     cases["URL: 8 KB path of / under a signed 4-wildcard policy"] = [
-        lambda v=v: judge.verify_url(f"{D}/{'/' * (MAX_URL - 700 - v % 64)}x?{query}", now=NOW)
-        for v in range(VARIANTS)
+        partial(judge.verify_url, u, now=NOW) for u in slashes
     ]
     # R11 with ? wildcards in the query section, a 7 KB query
     query_q = _signed_policy(f"{D}/a.jpg?w=???&h=*")
+    long_queries = [f"{D}/a.jpg?{'w=1' * (2300 - v % 64)}{v}&{query_q}" for v in range(VARIANTS)]
     cases["URL: 7 KB query under a signed ?-wildcard policy"] = [
-        lambda v=v: judge.verify_url(f"{D}/a.jpg?{'w=1' * (2300 - v % 64)}&{query_q}", now=NOW)
-        for v in range(VARIANTS)
+        partial(judge.verify_url, u, now=NOW) for u in long_queries
     ]
     # an allowed canned URL of 8 KB: 4,000 query parameters to rebuild and hash
     many = [
@@ -88,16 +89,23 @@ def _generated() -> dict[str, Callable[[], object]]:
         )
         for v in range(16)
     ]
+    allowed = [many[v % 16] + "&" * (v // 16 % 64) for v in range(VARIANTS)]
     cases["URL: 8 KB canned, 3,700 parameters, allowed"] = [
-        lambda v=v: judge.verify_url(many[v % 16] + "&" * (v // 16 % 64), now=NOW)
-        for v in range(VARIANTS)
+        partial(judge.verify_url, u, now=NOW) for u in allowed
+    ]
+    # R25, OP6: a query of 1,000 repeated reserved names (malformed-request)
+    tail = many[0].split("?", 1)[1].split("&Expires=", 1)[1]
+    repeated = [f"{D}/a{v}.jpg?{'Expires&' * 1000}Expires={tail}" for v in range(VARIANTS)]
+    cases["URL: 8 KB query, Expires 1,000 times"] = [
+        partial(judge.verify_url, u, now=NOW) for u in repeated
     ]
     # R5: Expires of thousands of digits
-    cases["URL: Expires of 8,000 digits"] = [
-        lambda v=v: judge.verify_url(
-            f"{D}/a.jpg?Expires={v}{'9' * 8000}&Signature=AAAA&Key-Pair-Id={RSA_ID}", now=NOW
-        )
+    expires_urls = [
+        f"{D}/a.jpg?Expires={v}{'9' * 8000}&Signature=AAAA&Key-Pair-Id={RSA_ID}"
         for v in range(VARIANTS)
+    ]
+    cases["URL: Expires of 8,000 digits"] = [
+        partial(judge.verify_url, u, now=NOW) for u in expires_urls
     ]
     # R8: 6 KB policies built to hurt the parser (signature not needed to reach it)
     for name, document in {
@@ -106,40 +114,53 @@ def _generated() -> dict[str, Callable[[], object]]:
         '{"AWS:EpochTime":' + "9" * 4000 + "}}}]}",
         "4,000 brackets inside strings": '{"Statement":[{"Resource":"' + "[" * 4000 + '"}]}',
     }.items():
-        cases[f"URL: 6 KB policy, {name}"] = [
-            lambda v=v, document=document: judge.verify_url(
-                f"{D}/a.jpg?Policy={cf_b64encode(f' {v}'.encode() + document.encode())}"
-                f"&Signature=AAAA&Key-Pair-Id={RSA_ID}",
-                now=NOW,
-            )
+        urls = [
+            f"{D}/a.jpg?Policy={cf_b64encode(f' {v}'.encode() + document.encode())}"
+            f"&Signature=AAAA&Key-Pair-Id={RSA_ID}"
             for v in range(VARIANTS)
         ]
+        cases[f"URL: 6 KB policy, {name}"] = [partial(judge.verify_url, u, now=NOW) for u in urls]
     # R33: a 20 KB Cookie header of 3,000 tiny cookies before valid custom cookies
     jar = rsa_signer.sign_cookies(f"{D}/videos/*", expires_at=LATER, now=NOW)
     valid = "; ".join(f"{k}={v}" for k, v in jar.items())
+    tiny = "; ".join(f"c{i}=" for i in range(3000))
+    headers_c = [f"{tiny}; v={v}; {valid}" for v in range(256)]
     cases["Cookie: 20 KB, 3,000 cookies, then valid custom ones"] = [
-        lambda v=v: judge.verify_cookies(
-            f"{D}/videos/{v}.ts", "; ".join(f"c{i}=" for i in range(3000)) + "; " + valid, now=NOW
-        )
+        partial(judge.verify_cookies, f"{D}/videos/{v}.ts", headers_c[v % 256], now=NOW)
         for v in range(VARIANTS)
     ]
     # the edge app in-process: 20 KB of headers, a Range of 5,000 digits, no signature
-    headers = b"\n".join(b"x-h%d: %s" % (i, b"v" * 40) for i in range(300))
-    cases["Edge: 20 KB of headers, Range of 5,000 digits"] = [
-        lambda v=v: edge_harness.call(
-            edge_harness.scope_for(
-                b"GET\x00/hello%d.txt\x00a=1\x00range: bytes=%s-\ncookie: %s\n%s"
-                % (v, b"9" * 5000, b"a=1; " * 400, headers)
-            )
+    block = b"\n".join(b"x-h%d: %s" % (i, b"v" * 40) for i in range(300))
+    scopes = [
+        edge_harness.scope_for(
+            b"GET\x00/hello%d.txt\x00a=1\x00range: bytes=%s-\ncookie: %s\n%s"
+            % (v, b"9" * 5000, b"a=1; " * 400, block)
         )
-        for v in range(VARIANTS)
+        for v in range(256)
+    ]
+    cases["Edge: 20 KB of headers, Range of 5,000 digits"] = [
+        partial(edge_harness.call, scopes[v % 256]) for v in range(VARIANTS)
     ]
     return {name: _cycle(calls) for name, calls in cases.items()}
 
 
+def _corpus_call(target: str, data: bytes) -> Callable[[], object]:
+    judge = verifier()
+    if target == "verify_url":
+        url, ip = (text(field) for field in fields(data, 2))
+        return lambda: judge.verify_url(url, client_ip=ip or None, now=NOW)
+    if target == "verify_cookies":
+        url, header, _ = (text(field) for field in fields(data, 3))
+        return lambda: judge.verify_cookies(url, header, now=NOW)
+    if target == "verify_request":
+        first, *rest = (text(field) for field in data.split(b"\x00"))
+        return lambda: judge.verify_request(first, rest, now=NOW)
+    scope = edge_harness.scope_for(data)
+    return lambda: edge_harness.call(dict(scope))
+
+
 def _corpus_inputs() -> dict[str, Callable[[], object]]:
     """Every fuzz corpus input of the decision targets, as a call."""
-    judge = verifier()
     found: dict[str, Callable[[], object]] = {}
     for folder in (CORPUS, ROOT / ".fuzz" / "corpus"):
         for target in ("verify_url", "verify_cookies", "verify_request", "edge"):
@@ -147,24 +168,7 @@ def _corpus_inputs() -> dict[str, Callable[[], object]]:
             for path in sorted(directory.iterdir()) if directory.is_dir() else []:
                 data = path.read_bytes()
                 name = f"{target}/{Path(path).name[:12]}"
-                if target == "verify_url":
-                    url, ip = fields(data, 2)
-                    found[name] = lambda u=text(url), i=text(ip) or None: judge.verify_url(
-                        u, client_ip=i, now=NOW
-                    )
-                elif target == "verify_cookies":
-                    url, header, ip = fields(data, 3)
-                    found[name] = lambda u=text(url), h=text(header): judge.verify_cookies(
-                        u, h, now=NOW
-                    )
-                elif target == "verify_request":
-                    first, *rest = data.split(b"\x00")
-                    found[name] = lambda u=text(first), hs=[text(h) for h in rest]: (
-                        judge.verify_request(u, hs, now=NOW)
-                    )
-                else:
-                    scope = edge_harness.scope_for(data)
-                    found[name] = lambda s=scope: edge_harness.call(dict(s))
+                found[name] = _corpus_call(target, data)
     return found
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from frontgate.config import Settings
+from frontgate.distribution import Distribution
 from frontgate.errors import FrontgateError
 from fuzz._common import KEYS, Meter, text
 
@@ -23,6 +24,6 @@ def test_one_input(data: bytes) -> None:
         loaded["PRIVATE_KEY"] = PEM  # a real key, so validation reaches every setting
     with Meter(BUDGET_BASE + BUDGET_PER_BYTE * len(data)):
         try:
-            Settings.from_mapping(loaded).distribution()
+            Distribution.from_settings(Settings.from_mapping(loaded))
         except FrontgateError as exc:
             assert exc.code.startswith(("config-", "key-", "extra-", "source-")), exc.code
