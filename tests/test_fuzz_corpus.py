@@ -107,3 +107,11 @@ def test_every_target_has_a_committed_corpus() -> None:
 def test_fuzz_corpus_folders_are_targets() -> None:
     assert {path.name for path in CORPUS.iterdir()} == set(TARGETS)
     assert Path(CORPUS.parent, "__main__.py").is_file()
+
+
+def test_campaign_timeout_input_is_within_the_work_budget() -> None:
+    """The long campaign's one report: a 1 KB URL of control bytes and a damaged cookie
+    policy, flagged after a 2 s stall on a loaded machine. It replays in milliseconds;
+    the meter proves its work is within the verify_cookies budget (R38)."""
+    data = (CORPUS / "verify_cookies" / "regression-campaign-timeout-7bbfdb2b").read_bytes()
+    harness("verify_cookies")(data)
