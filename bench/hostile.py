@@ -99,6 +99,16 @@ def _generated() -> dict[str, Callable[[], object]]:
     cases["URL: 8 KB query, Expires 1,000 times"] = [
         partial(judge.verify_url, u, now=NOW) for u in repeated
     ]
+    # OP5: a signed policy sent as 2,700 %HH escapes (allowed)
+    escaped_query = _signed_policy(f"{D}/a" + "*" * 1800)
+    policy = escaped_query.split("Policy=", 1)[1].split("&", 1)[0]
+    escaped_query = escaped_query.replace(policy, "".join(f"%{ord(c):02X}" for c in policy))
+    escaped = [f"{D}/a{v}.jpg?{escaped_query}" for v in range(VARIANTS)]
+    assert len(escaped[-1]) <= MAX_URL
+    assert judge.verify_url(escaped[0], now=NOW).allowed
+    cases["URL: 8 KB, the policy as 2,500 %HH escapes, allowed"] = [
+        partial(judge.verify_url, u, now=NOW) for u in escaped
+    ]
     # R5: Expires of thousands of digits
     expires_urls = [
         f"{D}/a.jpg?Expires={v}{'9' * 8000}&Signature=AAAA&Key-Pair-Id={RSA_ID}"

@@ -193,3 +193,16 @@ def test_r38_ten_thousand_query_parameters_cost_linear_work(verifier: Verifier) 
         assert verifier.verify_url(signed, now=NOW).allowed
         work.append(calls(lambda signed=signed: verifier.verify_url(signed, now=NOW)))
     assert work[1] - work[0] <= 4 * 9_000, work
+
+
+def test_op5_percent_escapes_cost_no_call_each(verifier: Verifier) -> None:
+    """OP5 decodes %HH in reserved values; 2,700 escapes once cost a Python call each."""
+    signed = custom_url(policy_doc(f"{D}/a" + "*" * 1500))
+    policy = signed.split("Policy=", 1)[1].split("&", 1)[0]
+    escaped = signed.replace(policy, "".join(f"%{ord(c):02X}" for c in policy))
+    assert escaped.count("%") > 2_000
+    assert verifier.verify_url(signed, now=NOW).allowed
+    assert verifier.verify_url(escaped, now=NOW).allowed
+    plain = calls(lambda: verifier.verify_url(signed, now=NOW))
+    decoded = calls(lambda: verifier.verify_url(escaped, now=NOW))
+    assert decoded - plain <= 10, (plain, decoded)
