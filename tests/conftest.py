@@ -12,8 +12,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pytest
+from hypothesis import settings
 
 from frontgate.signer import Signer
+
+# no hypothesis deadline: speed is measured in bench/, and on a shared machine a loaded
+# moment would fail a property that holds
+settings.register_profile("frontgate", deadline=None)
+settings.load_profile("frontgate")
 
 #: 2026-01-01T18:00:00Z, the instant every core test runs at (the AWS worked example, R3)
 NOW = 1767290400
