@@ -231,10 +231,9 @@ def _rebuild(url: str) -> tuple[str, dict[str, str], str | None] | None:
 
 #: a query of more segments than this is split by _rebuild_long
 _MANY_SEGMENTS: Final = 16
-#: where each reserved segment can start in "&" + query + "&": "&Name=" or "&Name&"
-_NEEDLES: Final = tuple(
-    (name, f"&{name}=", f"&{name}&") for name in sorted(RESERVED_PARAMS, key=len, reverse=True)
-)
+#: where each reserved segment can start in "&" + query + "&": "&Name=" or "&Name&" (sorted:
+#: a fixed order, whatever the hash seed)
+_NEEDLES: Final = tuple((name, f"&{name}=", f"&{name}&") for name in sorted(RESERVED_PARAMS))
 # one reserved segment (R25, OP4: exact raw names) between two &: literal alternatives and
 # a run of non-& characters, so a failed attempt costs O(1) and nothing backtracks
 _RESERVED_SEGMENT: Final = re.compile(
