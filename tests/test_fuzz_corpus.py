@@ -124,3 +124,12 @@ def test_campaign_policy_budget_input_compiles_within_its_budget() -> None:
     allows 128 a character, and matching stays a handful of operations."""
     data = (CORPUS / "policy" / "regression-campaign-budget-d0bff993").read_bytes()
     harness("policy")(data)
+
+
+def test_campaign_policy_round_trip_input_is_refused_by_the_signer() -> None:
+    """The campaign's second policy finding: a policy whose Resource holds escaped
+    backslashes parses, but Signer.sign_policy put the resource into the bytes verbatim
+    (R3), signing JSON that reads back as another policy. sign_policy now refuses a
+    resource JSON would have to escape (R44)."""
+    data = (CORPUS / "policy" / "regression-campaign-roundtrip-9f953c9d").read_bytes()
+    harness("policy")(data)

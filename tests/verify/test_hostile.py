@@ -206,3 +206,17 @@ def test_op5_percent_escapes_cost_no_call_each(verifier: Verifier) -> None:
     plain = calls(lambda: verifier.verify_url(signed, now=NOW))
     decoded = calls(lambda: verifier.verify_url(escaped, now=NOW))
     assert decoded - plain <= 10, (plain, decoded)
+
+
+@pytest.mark.parametrize("resource", [f'{D}/a"b', f"{D}/a\\b", f"{D}/a\nb", f"{D}/\x00"])
+def test_r3_sign_policy_refuses_a_resource_json_would_escape(resource: str) -> None:
+    """Found by fuzzing: Policy.from_json accepts these, but their verbatim bytes (R3)
+    would be other JSON than the policy, and a signature over them a silent mistake."""
+    from frontgate.errors import InputError
+    from tests.verify.conftest import signer
+
+    policy = Policy(resource, NOW + 60)
+    assert Policy.from_json(policy_doc(resource).encode()).resource == resource
+    with pytest.raises(InputError) as refused:
+        signer("rsa").sign_policy(policy)
+    assert refused.value.code == "resource-invalid"
