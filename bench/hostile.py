@@ -93,6 +93,16 @@ def _generated() -> dict[str, Callable[[], object]]:
     cases["URL: 8 KB canned, 3,700 parameters, allowed"] = [
         partial(judge.verify_url, u, now=NOW) for u in allowed
     ]
+    # R18-R21: a forged signature on a trusted key id; explaining bad-signature checks the
+    # other hash, the other keys and two URL variants (each one more public-key operation)
+    zeros = cf_b64encode(bytes(256))
+    forged = [
+        f"{D}/f{v}.jpg?a=1&Expires={LATER}&Signature={zeros}&Key-Pair-Id={RSA_ID}"
+        for v in range(VARIANTS)
+    ]
+    cases["URL: canned, forged RSA signature (bad-signature explained)"] = [
+        partial(judge.verify_url, u, now=NOW) for u in forged
+    ]
     # R25, OP6: a query of 1,000 repeated reserved names (malformed-request)
     tail = many[0].split("?", 1)[1].split("&Expires=", 1)[1]
     repeated = [f"{D}/a{v}.jpg?{'Expires&' * 1000}Expires={tail}" for v in range(VARIANTS)]
