@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: all venv sysdeps test lint types pytest demo demo-django bench bench-edge fuzz clean
+.PHONY: all venv sysdeps players test lint types pytest demo demo-django bench bench-edge fuzz clean
 
 all: test
 
@@ -16,9 +16,19 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# Debian packages the tests drive for real (headless browser, nginx for bench-edge).
+# Debian packages the tests drive for real (headless browser, ffmpeg for the test stream,
+# npm for the players; nginx for bench-edge).
 sysdeps:
-	@$(PYTHON) scripts/sysdeps.py chromium
+	@$(PYTHON) scripts/sysdeps.py chromium ffmpeg npm
+
+# The video players the streaming tests and the video page load (pinned in players/).
+PLAYERS := players/node_modules/.installed
+
+$(PLAYERS): players/package.json players/package-lock.json | sysdeps
+	cd players && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+players: $(PLAYERS)
 
 LINT_PATHS := $(wildcard src tests bench fuzz examples scripts)
 
@@ -29,7 +39,7 @@ lint: venv
 types: venv
 	$(PY) -m mypy
 
-pytest: venv sysdeps
+pytest: venv sysdeps players
 	$(PY) -m pytest -q
 
 test: lint types pytest
@@ -37,7 +47,7 @@ test: lint types pytest
 demo: venv
 	$(VENV)/bin/frontgate demo
 
-demo-django: venv
+demo-django: venv sysdeps players
 	$(PY) examples/django_downloads/run.py
 
 bench: venv
@@ -54,4 +64,4 @@ bench-edge: venv
 	$(PY) -m bench.edge
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .hypothesis .fuzz
+	rm -rf $(VENV) .mypy_cache .ruff_cache .hypothesis .fuzz players/node_modules

@@ -3,7 +3,8 @@
 A trivial Django view answers ``X-Accel-Redirect``; Django's WSGI handler is called in a
 loop with and without frontgate's middleware, in the same process and alternating rounds.
 The middleware's added time per request must stay under one ``sign_url`` plus 20%.
-Also: the WSGI and ASGI middleware alone around a bare app, and pass-through responses.
+Also: the WSGI and ASGI middleware alone around a bare app, pass-through responses, and
+a 1,000-segment playlist answered signed from ``PLAYLIST_ROOT`` (issue 11).
 
     python -m bench integrations
 """
@@ -180,7 +181,61 @@ def run() -> list[Row]:
             baseline="one Distribution.url",
         )
     )
+    rows.append(_playlist_row())
     return rows
+
+
+def _playlist_row() -> Row:
+    """The WSGI middleware answering an X-Accel-Redirect to a 1,000-segment media
+    playlist read from PLAYLIST_ROOT (read, decode, sign, answer), against
+    ``sign_playlist`` alone on the same text: what the middleware adds to the signing."""
+    import itertools
+    import tempfile
+
+    from frontgate.integrations.wsgi import AccelRedirectMiddleware as Wsgi
+    from frontgate.streaming import sign_playlist
+
+    from .streaming import media_playlist
+
+    text = media_playlist(1000, 0)
+    with tempfile.TemporaryDirectory() as root:
+        folder = Path(root) / "media" / "videos"
+        folder.mkdir(parents=True)
+        (folder / "index.m3u8").write_text(text)
+        headers = [("X-Accel-Redirect", "/protected/videos/index.m3u8")]
+
+        def app(environ: object, start_response: Any) -> list[bytes]:
+            start_response("200 OK", headers)
+            return [b""]
+
+        wsgi = Wsgi(app, {**FRONTGATE, "PLAYLIST_ROOT": root})
+        seen: list[str] = []
+
+        def start(status: str, headers: object, exc_info: object = None) -> Any:
+            del headers, exc_info
+            seen.append(status)
+            return len
+
+        body = b"".join(wsgi({}, start))
+        assert seen == ["200 OK"], seen
+        assert body.count(b"Signature=") == 1002, "not signed"
+        cdn = wsgi.gate.distribution
+        url = cdn.resolve("media/videos/index.m3u8")
+        expiries = itertools.cycle(range(300, 360))  # a different signature each call
+
+        def alone() -> str:
+            return sign_playlist(
+                text, url, cdn.signer, expires_in=next(expiries), absolute=True, nested="keep"
+            )
+
+        playlist_rate, alone_rate = compare(lambda: wsgi({}, start), alone)
+    return Row(
+        "WSGI playlist answer, 1,000 segments",
+        playlist_rate,
+        "req/s",
+        playlist_rate / alone_rate,
+        baseline="sign_playlist alone",
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Install the Debian packages a make target needs, when they are missing.
 
-python3 scripts/sysdeps.py chromium nginx wrk
+python3 scripts/sysdeps.py chromium ffmpeg npm nginx wrk
 """
 
 from __future__ import annotations
@@ -11,7 +11,13 @@ import subprocess
 import sys
 
 # package -> the command that shows it is installed
-COMMANDS = {"chromium": "chromium", "nginx": "nginx", "wrk": "wrk"}
+COMMANDS = {
+    "chromium": "chromium",
+    "ffmpeg": "ffmpeg",
+    "npm": "npm",
+    "nginx": "nginx",
+    "wrk": "wrk",
+}
 EXTRA_PATHS = ("/usr/sbin", "/sbin")
 
 

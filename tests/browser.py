@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 import pytest
 
@@ -47,12 +47,35 @@ FLAGS = [
 Message = dict[str, Any]
 
 
+FFMPEG = shutil.which("ffmpeg")
+#: hls.js and dash.js from npm, installed by ``make players``
+PLAYERS = Path(__file__).resolve().parents[1] / "players" / "node_modules"
+
+
+def _missing(what: str, fix: str) -> NoReturn:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{what} ({fix})")
+    pytest.skip(what)
+
+
+def require_ffmpeg() -> str:
+    """The ffmpeg executable (the test stream); skip when missing, fail when ``CI=true``."""
+    if FFMPEG is None:
+        _missing("ffmpeg is not installed", "apt-get install ffmpeg; make sysdeps")
+    return FFMPEG
+
+
+def require_players() -> Path:
+    """The npm players' directory; skip when they are missing, fail when ``CI=true``."""
+    if not (PLAYERS / ".installed").exists():
+        _missing("the video players are not installed", "make players")
+    return PLAYERS
+
+
 def require_chromium() -> str:
     """The Chromium executable; skip the test when it is missing, fail when ``CI=true``."""
     if CHROMIUM is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is not installed (apt-get install chromium; make sysdeps)")
-        pytest.skip("chromium is not installed")
+        _missing("chromium is not installed", "apt-get install chromium; make sysdeps")
     return CHROMIUM
 
 

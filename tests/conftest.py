@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pytest
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
 from frontgate.signer import Signer
 
-# no hypothesis deadline: speed is measured in bench/, and on a shared machine a loaded
-# moment would fail a property that holds
-settings.register_profile("frontgate", deadline=None)
+# Tests assert behaviour, never speed: no per-example deadline (hypothesis's default of
+# 200 ms fails on a loaded machine) and no too-slow health check; `make bench` measures.
+settings.register_profile("frontgate", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("frontgate")
 
 #: 2026-01-01T18:00:00Z, the instant every core test runs at (the AWS worked example, R3)

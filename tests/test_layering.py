@@ -18,6 +18,7 @@ CORE = [
     "frontgate.keys",
     "frontgate.signer",
     "frontgate.distribution",
+    "frontgate.streaming",
     "frontgate.sources",
     "frontgate.verify",
     "frontgate.responses",

@@ -22,6 +22,7 @@ keyword arguments of the WSGI/ASGI middleware.
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -38,6 +39,7 @@ __all__ = [
     "KNOWN_KEYS",
     "Settings",
     "parse_locations",
+    "parse_playlist_root",
     "parse_redirect_status",
 ]
 
@@ -55,6 +57,7 @@ KNOWN_KEYS: Final = (
     "COOKIE_PATH",
     "SAMESITE",
     "CACHE_WINDOW",
+    "PLAYLIST_ROOT",
 )
 #: without LOCATIONS, an internal path is the same path under BASE_URL
 DEFAULT_LOCATIONS: Final = (("/", ""),)
@@ -170,6 +173,29 @@ def parse_redirect_status(value: object, where: str = "FRONTGATE") -> int:
     return int(value)
 
 
+def parse_playlist_root(value: object, where: str = "FRONTGATE") -> str | None:
+    """``PLAYLIST_ROOT``: an absolute directory path (str or ``os.PathLike``), or ``None``.
+
+    Only its form is checked here; a directory that is missing or unreadable shows when a
+    playlist is asked for (logged, answered 404/502), as with nginx's ``alias``.
+
+    >>> parse_playlist_root("/srv/media/"), parse_playlist_root(None)
+    ('/srv/media', None)
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str) or not os.path.isabs(value) or "\0" in value:
+        raise _invalid(
+            where,
+            "PLAYLIST_ROOT",
+            f"must be an absolute directory path such as '/srv/media', not {value!r}; leave "
+            "it out to fetch playlists through BASE_URL.",
+        )
+    return os.path.normpath(value)
+
+
 def _check_keys(config: Mapping[Any, Any], where: str) -> None:
     for key in config:
         if key in KNOWN_KEYS:
@@ -200,6 +226,8 @@ class Settings:
     cookie_path: str = "/"
     same_site: SameSite = "Lax"
     cache_window: int | float | None = None
+    #: the local directory holding the playlists, or ``None`` to fetch them
+    playlist_root: str | None = None
     passphrase: str | bytes | None = field(default=None, repr=False)
     #: how messages name the mapping, e.g. ``FRONTGATE`` or ``app.config['FRONTGATE']``
     where: str = field(default="FRONTGATE", compare=False)
@@ -296,6 +324,7 @@ class Settings:
             cookie_path=cookie_path,
             same_site=same_site,
             cache_window=None if window is None else _seconds(where, "CACHE_WINDOW", window),
+            playlist_root=parse_playlist_root(config.get("PLAYLIST_ROOT"), where),
             passphrase=passphrase,
             where=where,
         )

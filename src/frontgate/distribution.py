@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ._types import Duration, When
@@ -24,6 +24,9 @@ from .errors import ErrorCode, FrontgateError, InputError
 from .policy import is_loopback_host, prepare_url
 from .signer import SameSite, Signer, cookie_headers
 from .times import duration_seconds, now_seconds
+
+if TYPE_CHECKING:
+    from .streaming import Nested
 
 __all__ = ["Distribution", "content_disposition", "is_loopback_host", "quote_path"]
 
@@ -184,6 +187,47 @@ class Distribution:
             expires_in = self.expires_in
         return self.signer.sign_url(
             url, expires_at=expires_at, expires_in=expires_in, ip_address=ip_address, now=now
+        )
+
+    def sign_playlist(
+        self,
+        path: str,
+        text: str,
+        *,
+        expires_in: Duration | None = None,
+        expires_at: When | None = None,
+        not_before: When | None = None,
+        ip_address: str | None = None,
+        resource: str | None = None,
+        absolute: bool = False,
+        nested: Nested = "sign",
+        now: When | None = None,
+    ) -> str:
+        """The HLS or DASH playlist served at ``path`` with every URI signed (see
+        :func:`frontgate.streaming.sign_playlist`), by default for :attr:`expires_in`.
+
+        >>> from frontgate import Signer
+        >>> from frontgate.keys import generate_private_key
+        >>> cdn = Distribution("https://d.example", Signer(generate_private_key("ecdsa"), "K1"))
+        >>> cdn.sign_playlist("v/index.m3u8", "#EXTM3U\\n#EXTINF:4,\\ns1.ts\\n").split()[2][:16]
+        's1.ts?Policy=eyJ'
+        """
+        from .streaming import sign_playlist
+
+        if expires_at is None and expires_in is None:
+            expires_in = self.expires_in
+        return sign_playlist(
+            text,
+            self.resolve(path),
+            self.signer,
+            expires_in=expires_in,
+            expires_at=expires_at,
+            not_before=not_before,
+            ip_address=ip_address,
+            now=now,
+            resource=resource,
+            absolute=absolute,
+            nested=nested,
         )
 
     def resource_for(self, prefix: str) -> str:

@@ -11,7 +11,7 @@ appears in a message.
      │                                 key-unsupported, key-is-public, key-is-certificate
      ├── InputError(ValueError)        url-invalid, resource-invalid, time-invalid,
      │                                 ip-invalid, hash-unsupported, key-pair-id-invalid,
-     │                                 too-long, policy-invalid
+     │                                 too-long, policy-invalid, playlist-invalid
      ├── ConfigError                   config-missing, config-invalid, config-conflict,
      │                                 extra-missing, source-unreadable
      └── BackendError                  sha1-unavailable, kms-failed, aws-failed
@@ -61,6 +61,7 @@ class ErrorCode(StrEnum):
     KEY_PAIR_ID_INVALID = "key-pair-id-invalid"
     TOO_LONG = "too-long"
     POLICY_INVALID = "policy-invalid"
+    PLAYLIST_INVALID = "playlist-invalid"
     # configuration
     CONFIG_MISSING = "config-missing"
     CONFIG_INVALID = "config-invalid"

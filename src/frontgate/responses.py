@@ -26,6 +26,7 @@ __all__ = [
     "method_not_allowed",
     "new_request_id",
     "not_found",
+    "parse_error",
     "path_refused",
     "range_not_satisfiable",
     "refusal",
@@ -206,3 +207,32 @@ def not_found(key: str, *, request_id: str | None = None) -> EdgeResponse:
     headers = _error_headers(body, "application/xml", rid)
     headers[0] = ("Server", "AmazonS3")
     return EdgeResponse(404, headers, body)
+
+
+def _element(body: bytes, tag: bytes) -> str | None:
+    start = body.find(b"<" + tag + b">")
+    if start < 0:
+        return None
+    start += len(tag) + 2
+    end = body.find(b"</" + tag + b">", start)
+    if end < 0:
+        return None
+    text = body[start:end].decode("utf-8", "replace")
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def parse_error(body: bytes) -> tuple[str, str, str | None] | None:
+    """``(Code, Message, Key)`` of an XML error body as CloudFront (R40) or S3 writes it;
+    None when ``body`` is not one. Plain searches: linear in the size of ``body``.
+
+    >>> parse_error(error_response("MissingKey").body)[:2]
+    ('MissingKey', 'Missing Key-Pair-Id query parameter or cookie value')
+    >>> parse_error(not_found("a/b.pdf").body)
+    ('NoSuchKey', 'The specified key does not exist.', 'a/b.pdf')
+    """
+    if b"<Error>" not in body:
+        return None
+    code = _element(body, b"Code")
+    if code is None:
+        return None
+    return code, _element(body, b"Message") or "", _element(body, b"Key")

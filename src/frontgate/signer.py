@@ -333,6 +333,32 @@ class Signer:
             )
         return cookies
 
+    def policy(
+        self,
+        resource: str,
+        *,
+        expires_at: When | None = None,
+        expires_in: Duration | None = None,
+        not_before: When | None = None,
+        ip_address: str | None = None,
+        allow_any_resource: bool = False,
+        now: When | None = None,
+    ) -> Policy:
+        """The checked policy :meth:`sign_cookies` would sign for ``resource`` (R7,
+        R45-R47), with the same warnings; sign it with :meth:`sign_policy`.
+
+        >>> from frontgate.keys import generate_private_key
+        >>> s = Signer(generate_private_key("ecdsa"), "K2JCJMDEHXQW5F")
+        >>> s.policy("https://d.example/videos/*", expires_in=60, now=100)
+        Policy(resource='https://d.example/videos/*', expires=160, not_before=None, ip_address=None)
+        """
+        now_s = now_seconds(now, self._clock)
+        expires = self._expiry(expires_at, expires_in, now_s)
+        pattern, ip, notes = _custom_shape(None, resource, ip_address, allow_any_resource)
+        for note in notes:
+            warnings.warn(note, FrontgateWarning, stacklevel=2)
+        return Policy(pattern, expires, self._start(not_before, expires), ip)
+
     def sign_policy(self, policy: Policy) -> dict[str, str]:
         """Sign a ready-made :class:`Policy`: the query parameters, in R24's order.
 

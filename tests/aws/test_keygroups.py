@@ -9,7 +9,7 @@ import pytest
 
 from frontgate.keys import PrivateKey, public_pem
 
-from .conftest import PolicyStubs, client, run_cli, run_subprocess
+from .conftest import client, run_cli, run_subprocess
 
 
 def upload(moto_url: str, key: PrivateKey, name: str) -> str:
@@ -139,37 +139,29 @@ def test_key_groups_create(
 
 
 # ---------------------------------------------------------------------------
-# rotate (UpdateKeyGroup is on the Stubber: moto 5.2 answers it with a 500)
+# rotate (UpdateKeyGroup and DeletePublicKey's checks are emulated: emulation)
 
 
 def test_r22_rotate_adds_the_new_key(
     moto_url: str,
     rsa_key: PrivateKey,
     key_files: dict[str, Path],
-    stubs: PolicyStubs,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     old = upload(moto_url, rsa_key, "old")
     group_id = group(moto_url, "cdn", [old])
-    # the new key is uploaded for real (moto), then the group update goes to the stub
     cf = client(moto_url, "cloudfront")
-    stubs.update_key_group(group_id, "cdn", None)
+    etag = cf.get_key_group(Id=group_id)["ETag"]
     argv = ["aws", "rotate", "--key-group", group_id, "--public-key", str(key_files["ec.pub"])]
     code, out, err = run_cli([*argv, "--name", "cdn-2026", "--endpoint-url", moto_url], capsys)
     assert code == 0, err
     new_id = out.strip()
     keys = {k["Name"]: k["Id"] for k in cf.list_public_keys()["PublicKeyList"]["Items"]}
     assert keys == {"old": old, "cdn-2026": new_id}
-    assert stubs.sent == [
-        (
-            "UpdateKeyGroup",
-            {
-                "Id": group_id,
-                "IfMatch": stubs.sent[0][1]["IfMatch"],
-                "KeyGroupConfig": {"Name": "cdn", "Items": [old, new_id]},
-            },
-        )
-    ]
+    after = cf.get_key_group(Id=group_id)
+    assert after["KeyGroup"]["KeyGroupConfig"]["Items"] == [old, new_id]
+    assert after["KeyGroup"]["KeyGroupConfig"]["Name"] == "cdn"
+    assert after["ETag"] != etag  # the update was made against the ETag it read
     assert f"added {new_id} to the key group {group_id}" in err
     assert "retire the old key later" in err
 
@@ -178,16 +170,13 @@ def test_r22_rotate_retire_and_delete(
     moto_url: str,
     rsa_key: PrivateKey,
     key_files: dict[str, Path],
-    stubs: PolicyStubs,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     old = upload(moto_url, rsa_key, "old")
     group_id = group(moto_url, "cdn", [old])
     cf = client(moto_url, "cloudfront")
-    # upload the new key first so its id is known for the expected UpdateKeyGroup
     argv = ["aws", "keys", "upload", "--public-key", str(key_files["ec.pub"]), "--name", "new"]
     new_id = run_cli([*argv, "--endpoint-url", moto_url], capsys)[1].strip()
-    stubs.update_key_group(group_id, "cdn", [new_id])
     argv = ["aws", "rotate", "--key-group", group_id, "--public-key", str(key_files["ec.pub"])]
     argv += ["--name", "new", "--retire", old, "--delete", "--endpoint-url", moto_url]
     code, out, err = run_cli(argv, capsys)
@@ -196,6 +185,8 @@ def test_r22_rotate_retire_and_delete(
     assert f"retired {old} and deleted it" in err
     remaining = [k["Id"] for k in cf.list_public_keys()["PublicKeyList"]["Items"]]
     assert remaining == [new_id]
+    # the key left the group before it was deleted (CloudFront refuses a key in use)
+    assert cf.get_key_group(Id=group_id)["KeyGroup"]["KeyGroupConfig"]["Items"] == [new_id]
 
 
 def test_r22_retiring_the_last_key_is_refused(

@@ -83,3 +83,30 @@ def test_presign_needs_an_object_url(text: str) -> None:
     with pytest.raises(InputError) as caught:
         parse_s3_url(text)
     assert caught.value.code is ErrorCode.URL_INVALID
+
+
+def test_presign_signs_for_the_buckets_own_region(
+    moto_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GetBucketLocation decides the region: a SigV4 URL for another one is refused by S3."""
+    s3 = client(moto_url, "s3")
+    s3.create_bucket(Bucket="paris", CreateBucketConfiguration={"LocationConstraint": "eu-west-3"})
+    s3.put_object(Bucket="paris", Key="a.pdf", Body=b"%PDF")
+    argv = ["aws", "presign", "s3://paris/a.pdf", "--expires-in", "60"]
+    code, out, err = run_cli([*argv, "--region", "us-east-1", "--endpoint-url", moto_url], capsys)
+    assert code == 0, err
+    assert "the bucket paris is in eu-west-3, not us-east-1 (--region)" in err
+    query = parse_qs(urlsplit(out.strip()).query)
+    assert query["X-Amz-Credential"][0].endswith("/eu-west-3/s3/aws4_request")
+    assert httpx.get(out.strip()).status_code == 200
+    # the right region: nothing to say
+    code, out, err = run_cli([*argv, "--region", "eu-west-3", "--endpoint-url", moto_url], capsys)
+    assert code == 0, err
+    assert "not eu-west-3" not in err
+    assert "%2Feu-west-3%2Fs3%2Faws4_request" in out
+    # no such bucket: S3 will not say, so --region it is, and that is said
+    argv = ["aws", "presign", "s3://nowhere/a.pdf", "--expires-in", "60", "--region", "eu-west-1"]
+    code, out, err = run_cli([*argv, "--endpoint-url", moto_url], capsys)
+    assert code == 0, err
+    assert "could not read the region of the bucket nowhere (NoSuchBucket)" in err
+    assert "%2Feu-west-1%2Fs3%2Faws4_request" in out

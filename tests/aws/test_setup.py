@@ -1,4 +1,5 @@
-"""frontgate aws setup against moto (cache and origin request policies on a Stubber)."""
+"""frontgate aws setup against moto (cache and origin request policies emulated:
+emulation)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from frontgate.aws.setup import POLICY_SID, Setup, default_name, merge_bucket_po
 from frontgate.errors import BackendError, ConfigError, ErrorCode
 from frontgate.keys import generate_private_key, public_pem
 
-from .conftest import PolicyStubs, client, run_cli
+from .conftest import client, run_cli
 
 NAME = "frontgate-media"
 OTHER_STATEMENT = {
@@ -36,6 +37,8 @@ def state(moto_url: str) -> dict[str, Any]:
             policies[bucket] = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
         except s3.exceptions.ClientError:
             policies[bucket] = None
+    cache_policies = cf.list_cache_policies(Type="custom")["CachePolicyList"]
+    request_policies = cf.list_origin_request_policies(Type="custom")["OriginRequestPolicyList"]
     return {
         "public_keys": [k["Id"] for k in cf.list_public_keys()["PublicKeyList"].get("Items", [])],
         "key_groups": [
@@ -50,6 +53,8 @@ def state(moto_url: str) -> dict[str, Any]:
         ],
         "buckets": buckets,
         "policies": policies,
+        "policies_made": len(cache_policies.get("Items", []))
+        + len(request_policies.get("Items", [])),
     }
 
 
@@ -68,11 +73,9 @@ def setup_argv(key_files: dict[str, Path], *extra: str) -> list[str]:
 def test_setup_creates_everything_then_nothing(
     moto_url: str,
     key_files: dict[str, Path],
-    stubs: PolicyStubs,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     make_bucket(moto_url)
-    stubs.first_run(NAME)
     code, out, err = run_cli([*setup_argv(key_files), "--endpoint-url", moto_url], capsys)
     assert code == 0, err
     after = state(moto_url)
@@ -91,8 +94,16 @@ def test_setup_creates_everything_then_nothing(
     assert config["Comment"] == NAME
     assert behaviour["TrustedKeyGroups"] == {"Enabled": True, "Quantity": 1, "Items": [group_id]}
     assert behaviour["ViewerProtocolPolicy"] == "redirect-to-https"
-    assert behaviour["CachePolicyId"] == "cp-" + NAME
-    assert behaviour["OriginRequestPolicyId"] == "orp-" + NAME
+    cache_policy = cf.get_cache_policy(Id=behaviour["CachePolicyId"])["CachePolicy"]
+    assert cache_policy["CachePolicyConfig"]["Name"] == NAME
+    keyed = cache_policy["CachePolicyConfig"]["ParametersInCacheKeyAndForwardedToOrigin"]
+    assert keyed["QueryStringsConfig"]["QueryStrings"]["Items"] == [
+        "response-content-disposition",
+        "response-content-type",
+    ]
+    request_policy = cf.get_origin_request_policy(Id=behaviour["OriginRequestPolicyId"])
+    assert request_policy["OriginRequestPolicy"]["OriginRequestPolicyConfig"]["Name"] == NAME
+    assert after["policies_made"] == 2
     assert config["Origins"]["Items"][0]["DomainName"] == "media.s3.us-east-1.amazonaws.com"
     # the bucket policy: the other statement kept, ours added for this distribution only
     statements = after["policies"]["media"]["Statement"]
@@ -112,7 +123,6 @@ def test_setup_creates_everything_then_nothing(
     )
 
     # a second run finds everything and creates nothing
-    stubs.existing(NAME)
     code, out, err = run_cli([*setup_argv(key_files), "--endpoint-url", moto_url], capsys)
     assert code == 0, err
     assert state(moto_url) == after
@@ -124,13 +134,10 @@ def test_setup_creates_everything_then_nothing(
 def test_setup_dry_run_reads_only(
     moto_url: str,
     key_files: dict[str, Path],
-    stubs: PolicyStubs,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     make_bucket(moto_url)
     before = state(moto_url)
-    # only the list calls are queued: a create would find no stubbed answer and fail
-    stubs.existing("unused-name")
     code, out, err = run_cli(
         [*setup_argv(key_files), "--dry-run", "--endpoint-url", moto_url], capsys
     )
@@ -147,11 +154,9 @@ def test_setup_dry_run_reads_only(
 def test_setup_dry_run_json_and_missing_bucket(
     moto_url: str,
     key_files: dict[str, Path],
-    stubs: PolicyStubs,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     before = state(moto_url)
-    stubs.existing("unused-name")
     argv = [*setup_argv(key_files), "--dry-run", "--json", "--create-bucket"]
     code, out, err = run_cli([*argv, "--endpoint-url", moto_url], capsys)
     assert code == 0, err
@@ -177,10 +182,8 @@ def test_setup_refuses_a_missing_bucket(
 def test_setup_create_bucket_and_json(
     moto_url: str,
     key_files: dict[str, Path],
-    stubs: PolicyStubs,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    stubs.first_run("cdn")
     argv = [*setup_argv(key_files), "--create-bucket", "--name", "cdn", "--json"]
     code, out, err = run_cli([*argv, "--endpoint-url", moto_url], capsys)
     assert code == 0, err
@@ -206,11 +209,9 @@ def test_setup_create_bucket_and_json(
 def test_setup_refuses_a_changed_public_key(
     moto_url: str,
     key_files: dict[str, Path],
-    stubs: PolicyStubs,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     make_bucket(moto_url)
-    stubs.first_run(NAME)
     code, _, err = run_cli([*setup_argv(key_files), "--endpoint-url", moto_url], capsys)
     assert code == 0, err
     before = state(moto_url)
@@ -222,9 +223,8 @@ def test_setup_refuses_a_changed_public_key(
     assert state(moto_url) == before
 
 
-def test_setup_api_with_a_session(moto_url: str, stubs: PolicyStubs) -> None:
+def test_setup_api_with_a_session(moto_url: str) -> None:
     make_bucket(moto_url, with_policy=False)
-    stubs.first_run("api")
     key = generate_private_key("ecdsa")
     aws = AwsSession(endpoint_url=moto_url, region="us-east-1")
     result = Setup(aws, bucket="media", public_key=key.public_key(), name="api").run()
@@ -270,13 +270,11 @@ def test_default_name_and_name_rules() -> None:
 def test_setup_refuses_a_distribution_that_does_not_require_the_group(
     moto_url: str,
     key_files: dict[str, Path],
-    stubs: PolicyStubs,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     from .test_keygroups import distribution
 
     make_bucket(moto_url)
-    stubs.first_run(NAME)
     # a distribution with setup's comment, made by hand, that trusts no key group
     config = client(moto_url, "cloudfront").get_distribution_config(
         Id=distribution(moto_url, {"*": []})

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from botocore.stub import ANY, Stubber
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from frontgate import Signer, Verifier
 from frontgate.aws import KmsKey
 from frontgate.aws.session import AwsSession
 from frontgate.encoding import cf_b64decode
 from frontgate.errors import BackendError, ConfigError, ErrorCode, FrontgateError, KeyLoadError
-from frontgate.keys import PrivateKey, generate_private_key, private_pem, public_pem
+from frontgate.keys import PrivateKey, private_pem, public_pem
 
 from .conftest import REGION, client, run_cli
 
@@ -134,70 +132,29 @@ def test_kms_errors_carry_the_aws_code(moto_url: str) -> None:
     assert symmetric in caught_sym.value.message
 
 
-def _stubbed_kms(key: PrivateKey) -> tuple[Any, Stubber]:
-    import boto3
-
-    kms = boto3.client("kms", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
-    stubber = Stubber(kms)
-    der = key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+@pytest.mark.parametrize("spec", ["RSA_2048", "ECC_NIST_P256"])
+def test_kms_digest_beyond_4096_bytes(moto_url: str, spec: str) -> None:
+    # KMS takes a RAW message up to 4,096 bytes and a SHA-256 DIGEST beyond; moto's Sign
+    # ignores MessageType, so its DIGEST handling is emulated (tests/aws/emulation.py)
+    kms = client(moto_url, "kms")
+    key_id = kms.create_key(KeySpec=spec, KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+    public = serialization.load_der_public_key(kms.get_public_key(KeyId=key_id)["PublicKey"])
+    sent: list[str] = []
+    aws = AwsSession(endpoint_url=moto_url, region=REGION)
+    aws.kms.meta.events.register(
+        "provide-client-params.kms.Sign", lambda params, **_: sent.append(params["MessageType"])
     )
-    stubber.add_response(
-        "get_public_key",
-        {
-            "KeyId": "arn:aws:kms:us-east-1:111122223333:key/k1",
-            "PublicKey": der,
-            "KeySpec": "RSA_2048",
-            "KeyUsage": "SIGN_VERIFY",
-            "SigningAlgorithms": ["RSASSA_PKCS1_V1_5_SHA_256"],
-        },
-        {"KeyId": "k1"},
-    )
-    return kms, stubber
-
-
-def test_kms_digest_beyond_4096_bytes() -> None:
-    # moto 5.2's KMS ignores MessageType (it would hash a DIGEST again), so this case
-    # runs on botocore's Stubber, which checks the request KMS would receive
-    key = generate_private_key("rsa")
-    assert isinstance(key, rsa.RSAPrivateKey)
-    kms, stubber = _stubbed_kms(key)
-    arn = "arn:aws:kms:us-east-1:111122223333:key/k1"
-    probe = b"frontgate self-check"
-    stubber.add_response(
-        "sign",
-        {"Signature": key.sign(probe, padding.PKCS1v15(), hashes.SHA256())},
-        {
-            "KeyId": arn,
-            "Message": probe,
-            "MessageType": "RAW",
-            "SigningAlgorithm": "RSASSA_PKCS1_V1_5_SHA_256",
-        },
-    )
-    raw = b"r" * 4096
-    stubber.add_response(
-        "sign",
-        {"Signature": key.sign(raw, padding.PKCS1v15(), hashes.SHA256())},
-        {"KeyId": arn, "Message": raw, "MessageType": "RAW", "SigningAlgorithm": ANY},
-    )
-    long = b"x" * 4097
-    digest = hashlib.sha256(long).digest()
-    stubber.add_response(
-        "sign",
-        {"Signature": key.sign(digest, padding.PKCS1v15(), utils.Prehashed(hashes.SHA256()))},
-        {
-            "KeyId": arn,
-            "Message": digest,
-            "MessageType": "DIGEST",
-            "SigningAlgorithm": "RSASSA_PKCS1_V1_5_SHA_256",
-        },
-    )
-    with stubber:
-        sign = KmsKey("k1", aws=AwsSession(clients={"kms": kms})).signer_for("SHA256")
-        assert sign(raw)
-        signature = sign(long)
-        stubber.assert_no_pending_responses()
-    key.public_key().verify(signature, long, padding.PKCS1v15(), hashes.SHA256())
+    sign = KmsKey(key_id, aws=aws).signer_for("SHA256")
+    for size in (4096, 4097, 100_000):
+        message = bytes([size % 251]) * size
+        signature = sign(message)
+        if isinstance(public, rsa.RSAPublicKey):
+            public.verify(signature, message, padding.PKCS1v15(), hashes.SHA256())
+        else:
+            assert isinstance(public, ec.EllipticCurvePublicKey)
+            public.verify(signature, message, ec.ECDSA(hashes.SHA256()))
+    # the self-check at load, then RAW up to 4,096 bytes and DIGEST beyond
+    assert sent == ["RAW", "RAW", "DIGEST", "DIGEST"]
 
 
 # ---------------------------------------------------------------------------

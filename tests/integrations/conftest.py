@@ -16,7 +16,9 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -25,6 +27,7 @@ import pytest
 from django.conf import settings
 
 from frontgate import Verifier
+from tests.browser import Browser, Page, require_chromium
 from tests.conftest import KEY_PAIR_ID, KEYS_DIR
 
 PRIVATE_KEY = KEYS_DIR / "rsa2048_pkcs8.pem"
@@ -157,8 +160,12 @@ def edge_available() -> bool:
     return probe.returncode == 0
 
 
-def start_edge(origin: Path, public_key: Path = PUBLIC_KEY) -> tuple[subprocess.Popen[str], str]:
-    """Start ``frontgate edge`` for ``origin``; returns the process and its base URL."""
+def start_edge(
+    origin: Path, public_key: Path = PUBLIC_KEY, *, cors_origin: str | None = None
+) -> tuple[subprocess.Popen[str], str]:
+    """Start ``frontgate edge`` for ``origin``; returns the process and its base URL.
+    ``cors_origin``: the one web origin whose scripts may read from it, with cookies."""
+    cors = ["--cors-origin", cors_origin] if cors_origin else []
     errors = tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed by stop()
     proc = subprocess.Popen(
         [
@@ -175,6 +182,7 @@ def start_edge(origin: Path, public_key: Path = PUBLIC_KEY) -> tuple[subprocess.
             "--port",
             "0",
             "--no-access-log",
+            *cors,
         ],
         stdout=subprocess.PIPE,
         stderr=errors,
@@ -212,12 +220,36 @@ def stop(proc: subprocess.Popen[str]) -> None:
         errors.close()
 
 
+#: a small stream (tests/integrations/test_playlists.py): a master, a media playlist with
+#: a key, an init section, a query and a space, and a DASH manifest with templates
+STREAM_FILES = {
+    "master.m3u8": b"#EXTM3U\n#EXT-X-VERSION:7\n"
+    b'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="a",NAME="en",URI="audio/index.m3u8"\n'
+    b'#EXT-X-STREAM-INF:BANDWIDTH=150000,AUDIO="a"\nlow/index.m3u8\n'
+    b'#EXT-X-STREAM-INF:BANDWIDTH=400000,AUDIO="a"\nhigh/index.m3u8\n',
+    "low/index.m3u8": b"#EXTM3U\r\n#EXT-X-VERSION:7\r\n#EXT-X-TARGETDURATION:2\r\n"
+    b'#EXT-X-KEY:METHOD=AES-128,URI="key.bin",IV=0x0000000000000000000000000000000a\r\n'
+    b'#EXT-X-MAP:URI="init.mp4"\r\n# a comment\r\n'
+    b"#EXTINF:2,\r\nseg0.m4s\r\n#EXTINF:2,\r\nseg%201.m4s?v=1\r\n#EXT-X-ENDLIST\r\n",
+    "low/seg0.m4s": b"segment zero",
+    "low/key.bin": b"0123456789abcdef",
+    "manifest.mpd": b'<?xml version="1.0" encoding="utf-8"?>\n'
+    b'<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" '
+    b'mediaPresentationDuration="PT4S" profiles="urn:mpeg:dash:profile:isoff-live:2011">\n'
+    b' <Period><AdaptationSet mimeType="video/mp4">\n'
+    b'  <SegmentTemplate initialization="init-$RepresentationID$.m4s" '
+    b'media="seg-$RepresentationID$-$Number$.m4s" duration="2" startNumber="1"/>\n'
+    b'  <Representation id="0" bandwidth="400000" codecs="avc1.42c01e"/>\n'
+    b" </AdaptationSet></Period>\n</MPD>\n",
+}
+
 #: the files every live test downloads through the edge
 ORIGIN_FILES = {
     "media/report.pdf": b"%PDF-1.4 quarterly report\n",
     "media/q3 2026/résumé.pdf": b"%PDF-1.4 unicode name\n",
     "hls/index.m3u8": b"#EXTM3U\n",
     "hls/seg0.ts": b"segment zero",
+    **{f"media/streams/v1/{name}": data for name, data in STREAM_FILES.items()},
 }
 
 
@@ -261,3 +293,81 @@ def edge(origin: Path) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(5)
+
+
+# -- the Django example and a browser (tests/integrations/test_*browser.py) -----------------
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "django_downloads" / "run.py"
+
+
+def load_example() -> ModuleType:
+    """``examples/django_downloads/run.py`` as a module (it is a script, not a package)."""
+    spec = importlib.util.spec_from_file_location("django_downloads_run", EXAMPLE)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass(frozen=True)
+class Servers:
+    site: str
+    edge: str
+    files: dict[str, bytes]
+    #: the example's directory: keys, database, ``origin/`` (what the bucket holds)
+    directory: Path
+    #: whether the origin holds the test stream (ffmpeg was there to make it)
+    stream: bool
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    """The example's origin (with the test stream, made once per session when ffmpeg is
+    installed), keys and database; the edge, whose CORS policy lets the site's players
+    read it; the site under uvicorn."""
+    if not edge_available():
+        pytest.skip("the frontgate edge command is not available in this checkout yet")
+    example = load_example()
+    directory = tmp_path_factory.mktemp("django-downloads")
+    stream = example.prepare(directory)
+    port = example.free_port()
+    site = f"http://127.0.0.1:{port}"
+    edge_proc, edge = start_edge(
+        directory / "origin", directory / "public_key.pem", cors_origin=site
+    )
+    try:
+        env = {**example.django_env(directory, edge), "FG_KEY_PAIR_ID": KEY_PAIR_ID}
+        site_proc = example.start_django(env, port, "uvicorn")
+        try:
+            yield Servers(site, edge, example.FILES, directory, stream)
+        finally:
+            site_proc.terminate()
+            try:
+                site_proc.wait(5)
+            except subprocess.TimeoutExpired:  # pragma: no cover - a hung server
+                site_proc.kill()
+                site_proc.wait(5)
+    finally:
+        stop(edge_proc)
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    """One headless Chromium for the session; tests isolate themselves in contexts."""
+    chromium = require_chromium()
+    running = Browser.launch(chromium, tmp_path_factory.mktemp("chromium") / "profile")
+    yield running
+    running.close()
+
+
+def log_in(page: Page, site: str) -> None:
+    """Fill and submit the site's login form as the example's user demo / demo."""
+    page.navigate(f"{site}/login/")
+    page.wait_until("document.readyState === 'complete' && !!document.forms[0]")
+    page.evaluate(
+        "document.getElementById('id_username').value = 'demo';"
+        "document.getElementById('id_password').value = 'demo';"
+        "document.forms[0].submit()"
+    )
+    page.wait_until("location.pathname === '/' && !!document.getElementById('q3-2026')")

@@ -9,97 +9,29 @@ signed cookies (no ``Secure`` on http loopback) and its ``<img>`` elements load 
 edge; a browser without those cookies is refused.
 
 Each scenario runs in its own browser context (its own cookie jar, like a fresh
-profile); what the browser did is read from DevTools Network and download events.
+profile); what the browser did is read from DevTools Network and download events. The
+servers and the browser are the session's (``servers`` and ``browser`` in conftest.py).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import subprocess
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.browser import Browser, DevToolsError, Page, require_chromium
+from tests.browser import Browser, DevToolsError
 from tests.conftest import KEY_PAIR_ID
 
-from .conftest import edge_available, start_edge, stop
+from .conftest import Servers, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "django_downloads" / "run.py"
 #: the report the browser downloads: the view's slug, its file and its download name
 SLUG = "q3-2026"
 REPORT = "media/reports/q3 2026.pdf"
 DOWNLOAD_NAME = "Q3 2026 résumé.pdf"
-
-
-def load_example() -> ModuleType:
-    """``examples/django_downloads/run.py`` as a module (it is a script, not a package)."""
-    spec = importlib.util.spec_from_file_location("django_downloads_run", EXAMPLE)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@dataclass(frozen=True)
-class Servers:
-    site: str
-    edge: str
-    files: dict[str, bytes]
-
-
-@pytest.fixture(scope="module")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    """The example's origin, keys and database; the edge; the site under uvicorn."""
-    if not edge_available():
-        pytest.skip("the frontgate edge command is not available in this checkout yet")
-    example = load_example()
-    directory = tmp_path_factory.mktemp("django-downloads")
-    example.prepare(directory)
-    edge_proc, edge = start_edge(directory / "origin", directory / "public_key.pem")
-    try:
-        env = {**example.django_env(directory, edge), "FG_KEY_PAIR_ID": KEY_PAIR_ID}
-        port = example.free_port()
-        site_proc = example.start_django(env, port, "uvicorn")
-        try:
-            yield Servers(f"http://127.0.0.1:{port}", edge, example.FILES)
-        finally:
-            site_proc.terminate()
-            try:
-                site_proc.wait(5)
-            except subprocess.TimeoutExpired:  # pragma: no cover - a hung server
-                site_proc.kill()
-                site_proc.wait(5)
-    finally:
-        stop(edge_proc)
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
-    chromium = require_chromium()
-    running = Browser.launch(chromium, tmp_path_factory.mktemp("chromium") / "profile")
-    yield running
-    running.close()
-
-
-def log_in(page: Page, site: str) -> None:
-    """Fill and submit the site's login form as the example's user demo / demo."""
-    page.navigate(f"{site}/login/")
-    page.wait_until("document.readyState === 'complete' && !!document.forms[0]")
-    page.evaluate(
-        "document.getElementById('id_username').value = 'demo';"
-        "document.getElementById('id_password').value = 'demo';"
-        "document.forms[0].submit()"
-    )
-    page.wait_until(f"location.pathname === '/' && !!document.getElementById('{SLUG}')")
 
 
 def headers(response: dict[str, object]) -> dict[str, str]:

@@ -175,6 +175,6 @@ def test_middleware_mistakes_fail_at_construction(middleware: Any) -> None:
         middleware(None, {**GOOD, "BASE_URL": "http://cdn.example.com"})
     with pytest.raises(ConfigError, match="not set"):
         middleware(None)
-    with pytest.raises(ConfigError, match="only LOCATIONS and REDIRECT_STATUS"):
+    with pytest.raises(ConfigError, match="only LOCATIONS, REDIRECT_STATUS and PLAYLIST_ROOT"):
         middleware(None, Distribution.from_config(GOOD), BASE_URL="https://x")
     assert KEY_PAIR_ID

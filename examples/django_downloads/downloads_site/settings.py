@@ -1,7 +1,7 @@
 """Settings of the example: an app that used nginx's X-Accel-Redirect, now on CloudFront.
 
-run.py sets FG_DEMO_DIR (keys, database), FG_EDGE_URL (the local `frontgate edge`
-standing in for CloudFront) and FG_KEY_PAIR_ID.
+run.py sets FG_DEMO_DIR (keys, database, the origin's files), FG_EDGE_URL (the local
+`frontgate edge` standing in for CloudFront), FG_KEY_PAIR_ID and FG_PLAYERS_DIR.
 """
 
 import os
@@ -54,7 +54,12 @@ FRONTGATE = {
     "EXPIRES_IN": 60,
     # nginx: location /protected/ { internal; alias /srv/media/; }
     "LOCATIONS": {"/protected/": "media/"},
+    # the playlists (.m3u8/.mpd), under the same paths as under BASE_URL: the middleware
+    # answers them signed for each viewer (without it, it fetches them through BASE_URL)
+    "PLAYLIST_ROOT": os.environ.get("FG_PLAYLIST_ROOT", str(DEMO_DIR / "origin")),
 }
+#: hls.js and dash.js from npm (`make players`), served at /players/
+PLAYERS_DIR = Path(os.environ.get("FG_PLAYERS_DIR", DEMO_DIR / "players"))
 
 LOGGING = {
     "version": 1,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
@@ -26,16 +25,14 @@ from frontgate.keys import (
     public_pem,
 )
 
+from . import listing
 from .session import AwsSession, aws_errors, error_code
-from .session import marker_arg as _marker
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudfront.type_defs import (
         CacheBehaviorOutputTypeDef,
         DefaultCacheBehaviorOutputTypeDef,
         KeyGroupConfigTypeDef,
-        KeyGroupSummaryTypeDef,
-        PublicKeySummaryTypeDef,
     )
 
 __all__ = [
@@ -72,31 +69,9 @@ def _caller_reference(name: str, public: PublicKey) -> str:
     return f"frontgate-{digest[:32]}"
 
 
-def _public_keys(aws: AwsSession) -> Iterator[PublicKeySummaryTypeDef]:
-    marker = ""
-    while True:
-        with aws_errors("listing CloudFront public keys"):
-            page = aws.cloudfront.list_public_keys(**_marker(marker))["PublicKeyList"]
-        yield from page.get("Items") or []
-        marker = page.get("NextMarker") or ""
-        if not marker:
-            return
-
-
-def _key_groups(aws: AwsSession) -> Iterator[KeyGroupSummaryTypeDef]:
-    marker = ""
-    while True:
-        with aws_errors("listing CloudFront key groups"):
-            page = aws.cloudfront.list_key_groups(**_marker(marker))["KeyGroupList"]
-        yield from page.get("Items") or []
-        marker = page.get("NextMarker") or ""
-        if not marker:
-            return
-
-
 def find_public_key(aws: AwsSession, name: str) -> tuple[str, str] | None:
     """``(id, fingerprint)`` of the public key called ``name``, if there is one."""
-    for item in _public_keys(aws):
+    for item in listing.public_keys(aws):
         if item["Name"] == name:
             return item["Id"], _fingerprint_of(item["EncodedKey"])
     return None
@@ -104,7 +79,7 @@ def find_public_key(aws: AwsSession, name: str) -> tuple[str, str] | None:
 
 def find_key_group(aws: AwsSession, name: str) -> tuple[str, list[str]] | None:
     """``(id, public key ids)`` of the key group called ``name``, if there is one."""
-    for item in _key_groups(aws):
+    for item in listing.key_groups(aws):
         group = item["KeyGroup"]
         if group["KeyGroupConfig"]["Name"] == name:
             return group["Id"], list(group["KeyGroupConfig"]["Items"])

@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from typing import Final
 from urllib.parse import urlsplit
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from frontgate.distribution import content_disposition
 from frontgate.errors import ErrorCode, InputError
 
-from .session import AwsSession, aws_errors
+from .session import AwsSession, aws_errors, error_code
 
 __all__ = ["MAX_EXPIRES_IN", "Presigned", "parse_s3_url", "presign"]
 
@@ -34,6 +36,10 @@ class Presigned:
     expires_in: int
     #: made with temporary credentials: the URL dies with them, maybe sooner than expires_in
     temporary_credentials: bool
+    #: the region the URL is signed for (the bucket's, when S3 said)
+    region: str | None = None
+    #: why that is not the region asked for (the bucket is elsewhere, or S3 would not say)
+    region_note: str | None = None
 
 
 def parse_s3_url(text: str) -> tuple[str, str]:
@@ -73,7 +79,36 @@ def presign(
     params = {"Bucket": bucket, "Key": key}
     if download_name:
         params["ResponseContentDisposition"] = content_disposition(download_name, attachment=True)
-    client = aws.s3
+    asked = aws.region
+    where, note = _bucket_region(aws, bucket, asked)
+    if where != asked:
+        aws = aws.for_region(where)
     with aws_errors(f"presigning s3://{bucket}/{key}"):
-        url = client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
-    return Presigned(url, expires_in, aws.temporary_credentials())
+        url = aws.s3.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
+    return Presigned(url, expires_in, aws.temporary_credentials(), where, note)
+
+
+def _bucket_region(aws: AwsSession, bucket: str, asked: str | None) -> tuple[str, str | None]:
+    """The bucket's region (GetBucketLocation), and a note when it is not ``asked``.
+
+    A SigV4 URL is only good for the bucket's own region: S3 refuses another one.
+    """
+    fallback = asked or "us-east-1"
+    try:
+        where = aws.s3.get_bucket_location(Bucket=bucket).get("LocationConstraint")
+    except ClientError as exc:
+        return fallback, (
+            f"could not read the region of the bucket {bucket} ({error_code(exc)}); the URL is "
+            f"signed for {fallback}"
+        )
+    except BotoCoreError as exc:
+        with aws_errors(f"reading the region of the bucket {bucket}"):
+            raise exc from None
+    # no constraint is us-east-1; "EU" is how the oldest eu-west-1 buckets answer
+    region = {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(where, where) or fallback
+    if asked is None or region == asked:
+        return region, None
+    return region, (
+        f"the bucket {bucket} is in {region}, not {asked} (--region): the URL is signed "
+        f"for {region}"
+    )

@@ -12,6 +12,7 @@ here reads or prints a secret.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -126,7 +127,8 @@ class AwsSession:
     ) -> None:
         self.endpoint_url = endpoint_url
         self.read_only = read_only
-        self._region = region
+        # AWS_REGION as the AWS CLI v2 reads it (botocore itself only reads AWS_DEFAULT_REGION)
+        self._region = region or os.environ.get("AWS_REGION") or None
         self._profile = profile
         self._config = Config(
             max_pool_connections=max_pool_connections,
@@ -141,11 +143,25 @@ class AwsSession:
 
     @property
     def region(self) -> str | None:
-        """The region given, or the one boto3 finds (AWS_REGION, profile)."""
+        """The region given, else AWS_REGION, else the one boto3 finds (AWS_DEFAULT_REGION,
+        the profile)."""
         if self._region:
             return self._region
         with aws_errors("reading the AWS configuration"):
             return self._boto_session().region_name
+
+    def for_region(self, region: str) -> AwsSession:
+        """A session like this one (profile, endpoint, read-only) for another region.
+
+        >>> AwsSession(region="us-east-1").for_region("eu-west-1")
+        AwsSession(region='eu-west-1', endpoint_url=None)
+        """
+        return AwsSession(
+            region=region,
+            endpoint_url=self.endpoint_url,
+            profile=self._profile,
+            read_only=self.read_only,
+        )
 
     def _boto_session(self) -> boto3.Session:
         if self._session is None:
@@ -170,10 +186,13 @@ class AwsSession:
             if service == "s3":
                 # presigned URLs must be SigV4 (the default SigV2 fallback is retired)
                 config = config.merge(Config(signature_version="s3v4"))
+            region = self._region
+            if service == "cloudfront" and not (region or session.region_name):
+                region = "us-east-1"  # a global service: the region only signs requests
             with aws_errors(f"creating the {service} client"):
                 made = session.client(
                     service,  # type: ignore[call-overload]
-                    region_name=self._region,
+                    region_name=region,
                     endpoint_url=self.endpoint_url,
                     config=config,
                 )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -24,6 +24,7 @@ from botocore.exceptions import ClientError
 from frontgate.errors import ConfigError, ErrorCode
 from frontgate.keys import PublicKey, public_key_fingerprint
 
+from . import listing
 from .keygroups import (
     check_name,
     create_key_group,
@@ -33,7 +34,6 @@ from .keygroups import (
     upload_public_key,
 )
 from .session import AwsSession, aws_errors, error_code
-from .session import marker_arg as _marker
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudfront.type_defs import (
@@ -370,17 +370,10 @@ class Setup:
     # -- origin access control and policies --------------------------------------------
 
     def _find_oac(self) -> str | None:
-        marker = ""
-        while True:
-            with aws_errors("listing origin access controls"):
-                page = self.aws.cloudfront.list_origin_access_controls(**_marker(marker))
-            listing = page["OriginAccessControlList"]
-            for item in listing.get("Items") or []:
-                if item["Name"] == self.name:
-                    return item["Id"]
-            marker = listing.get("NextMarker") or ""
-            if not marker:
-                return None
+        return next(
+            (o["Id"] for o in listing.origin_access_controls(self.aws) if o["Name"] == self.name),
+            None,
+        )
 
     def _make_oac(self) -> str:
         with aws_errors(f"creating the origin access control {self.name}"):
@@ -396,28 +389,11 @@ class Setup:
         return answer["OriginAccessControl"]["Id"]
 
     def _find_origin_request_policy(self) -> str | None:
-        for item in self._pages("origin request policies"):
+        for item in listing.origin_request_policies(self.aws):
             policy = item["OriginRequestPolicy"]
             if policy["OriginRequestPolicyConfig"]["Name"] == self.name:
                 return str(policy["Id"])
         return None
-
-    def _pages(self, what: str) -> Iterator[dict[str, Any]]:
-        marker = ""
-        while True:
-            with aws_errors(f"listing {what}"):
-                if what == "cache policies":
-                    listing: Any = self.aws.cloudfront.list_cache_policies(
-                        Type="custom", **_marker(marker)
-                    )["CachePolicyList"]
-                else:
-                    listing = self.aws.cloudfront.list_origin_request_policies(
-                        Type="custom", **_marker(marker)
-                    )["OriginRequestPolicyList"]
-            yield from listing.get("Items") or []
-            marker = listing.get("NextMarker") or ""
-            if not marker:
-                return
 
     def _make_origin_request_policy(self) -> str:
         with aws_errors(f"creating the origin request policy {self.name}"):
@@ -436,7 +412,7 @@ class Setup:
         return answer["OriginRequestPolicy"]["Id"]
 
     def _find_cache_policy(self) -> str | None:
-        for item in self._pages("cache policies"):
+        for item in listing.cache_policies(self.aws):
             policy = item["CachePolicy"]
             if policy["CachePolicyConfig"]["Name"] == self.name:
                 return str(policy["Id"])
@@ -468,32 +444,24 @@ class Setup:
     # -- distribution and bucket policy ------------------------------------------------
 
     def _find_distribution(self) -> str | None:
-        marker = ""
-        while True:
-            with aws_errors("listing distributions"):
-                listing = self.aws.cloudfront.list_distributions(**_marker(marker))[
-                    "DistributionList"
-                ]
-            for item in listing.get("Items") or []:
-                if item.get("Comment") != self.name:
-                    continue
-                trusted = item["DefaultCacheBehavior"].get("TrustedKeyGroups")
-                groups = (trusted.get("Items") or []) if trusted else []
-                group_id = self.ids.get("key_group_id")
-                if group_id and group_id not in groups:
-                    raise ConfigError(
-                        ErrorCode.CONFIG_CONFLICT,
-                        f"The distribution {item['Id']} (comment {self.name}) exists but its "
-                        f"default behaviour does not require the key group {group_id}; "
-                        "setup never edits a distribution: fix it in CloudFront or choose "
-                        "another --name.",
-                    )
-                self.ids["distribution_domain"] = item["DomainName"]
-                self._distribution_arn = item["ARN"]
-                return item["Id"]
-            marker = listing.get("NextMarker") or ""
-            if not marker:
-                return None
+        for item in listing.distributions(self.aws):
+            if item.get("Comment") != self.name:
+                continue
+            trusted = item["DefaultCacheBehavior"].get("TrustedKeyGroups")
+            groups = (trusted.get("Items") or []) if trusted else []
+            group_id = self.ids.get("key_group_id")
+            if group_id and group_id not in groups:
+                raise ConfigError(
+                    ErrorCode.CONFIG_CONFLICT,
+                    f"The distribution {item['Id']} (comment {self.name}) exists but its "
+                    f"default behaviour does not require the key group {group_id}; "
+                    "setup never edits a distribution: fix it in CloudFront or choose "
+                    "another --name.",
+                )
+            self.ids["distribution_domain"] = item["DomainName"]
+            self._distribution_arn = item["ARN"]
+            return str(item["Id"])
+        return None
 
     def distribution_config(self) -> DistributionConfigTypeDef:
         """The configuration of the distribution setup creates."""

@@ -11,7 +11,10 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from frontgate._types import HashName
+    from frontgate.aws.probe import ProbeReport
     from frontgate.aws.session import AwsSession
+    from frontgate.aws.setup import SetupResult
     from frontgate.keys import PublicKey, SigningKey
 
 __all__ = ["register"]
@@ -73,8 +76,35 @@ def register(sub: Any) -> None:
         "--dry-run", action="store_true", help="print the plan; change nothing (reads only)"
     )
     setup.add_argument("--json", action="store_true", help="print the ids as JSON")
+    _wait_options(setup, "wait until the distribution is Deployed, showing progress")
     _common(setup)
     setup.set_defaults(run=run_setup)
+
+    status = commands.add_parser(
+        "status",
+        help="every resource setup made under a name, and the distribution's state",
+    )
+    status.add_argument("--name", required=True, help="the --name given to setup")
+    status.add_argument("--json", action="store_true")
+    _common(status)
+    status.set_defaults(run=run_status)
+
+    teardown = commands.add_parser(
+        "teardown",
+        help="delete what setup made under a name (never the bucket or its objects)",
+        description="Disable and delete the distribution, then the key group, public keys, "
+        "origin access control and policies named NAME, and take the distribution out of "
+        "frontgate's bucket policy statement. Exit 0 all gone, 1 stopped before the end "
+        "(the distribution is still being disabled), 2 refused or could not run.",
+    )
+    teardown.add_argument("--name", required=True, help="the --name given to setup")
+    teardown.add_argument(
+        "--dry-run", action="store_true", help="print the plan; change nothing (reads only)"
+    )
+    teardown.add_argument("--yes", action="store_true", help="do it without asking")
+    _wait_options(teardown, "wait while the distribution is disabled, then delete it")
+    _common(teardown)
+    teardown.set_defaults(run=run_teardown)
 
     rotate = commands.add_parser(
         "rotate",
@@ -103,6 +133,20 @@ def register(sub: Any) -> None:
     )
     check.add_argument("--key-pair-id", required=True, metavar="ID")
     check.add_argument("--passphrase-env", metavar="NAME", help="variable holding the passphrase")
+    check.add_argument(
+        "--probe",
+        metavar="PATH",
+        help="also GET this object signed (must be served), unsigned and tampered (must "
+        "be refused) through the distribution",
+    )
+    check.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="where --probe sends its requests (default https://DISTRIBUTION-DOMAIN)",
+    )
+    check.add_argument(
+        "--hash-algorithm", choices=("SHA1", "SHA256"), help="the probe's signature hash"
+    )
     check.add_argument("--json", action="store_true")
     _common(check)
     check.set_defaults(run=run_check)
@@ -118,6 +162,57 @@ def register(sub: Any) -> None:
     presign.add_argument("--download-name", metavar="NAME", help="Content-Disposition filename")
     _common(presign)
     presign.set_defaults(run=run_presign)
+
+
+def _wait_options(parser: argparse.ArgumentParser, text: str) -> None:
+    parser.add_argument("--wait", action="store_true", help=text)
+    parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=None,
+        metavar="S",
+        help="give up waiting after S seconds (default 1800; nothing is undone)",
+    )
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1
+    if not 0 < value <= 86400:
+        raise argparse.ArgumentTypeError(f"expected 1 to 86400 seconds, got {text!r}")
+    return value
+
+
+class _Progress:
+    """Reports each poll: one updating line on a terminal, timestamped lines otherwise
+    (on stderr, so --json output stays clean)."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.stream = sys.stderr
+        self.tty = self.stream.isatty()
+        self.open = False
+
+    def __call__(self, status: str, elapsed: float) -> None:
+        import time
+
+        minutes, seconds = divmod(int(elapsed), 60)
+        if self.tty:
+            text = f"{self.what}: {status}, {minutes}m{seconds:02d}s elapsed"
+            self.stream.write(f"\r{text:<72}")
+            self.open = True
+        else:
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            self.stream.write(f"{stamp} {self.what}: {status} ({elapsed:.0f} s)\n")
+        self.stream.flush()
+
+    def end(self) -> None:
+        if self.open:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.open = False
 
 
 def _help(parser: argparse.ArgumentParser) -> int:
@@ -186,7 +281,10 @@ def run_setup(args: argparse.Namespace) -> int:
         create_bucket=args.create_bucket,
     )
     result = setup.run()
+    wait = args.wait and not result.dry_run
     if args.json:
+        if wait and (stopped := _wait_setup(args, result)) is not None:
+            return stopped
         _out(json.dumps(result.to_json(), indent=2))
         return 0
     head = "dry run, nothing will be changed" if result.dry_run else "applying"
@@ -204,8 +302,20 @@ def run_setup(args: argparse.Namespace) -> int:
         return 0
     if not result.changed:
         _out(f"Nothing to do: everything named {result.name} already exists; nothing created.")
-    else:
-        _out("New distributions take a few minutes to deploy before they serve.")
+    if wait:
+        sys.stdout.flush()
+        if (stopped := _wait_setup(args, result)) is not None:
+            return stopped
+        _out(
+            "Deployed. Prove it serves signed requests only: 'frontgate aws check "
+            f"--distribution-id {result.ids.get('distribution_id')} --private-key KEY "
+            f"--key-pair-id {result.ids.get('public_key_id')} --probe PATH'."
+        )
+    elif result.changed:
+        _out(
+            "New distributions take a few minutes to deploy before they serve; follow it "
+            f"with 'frontgate aws status --name {result.name}' (or run setup with --wait)."
+        )
     domain = result.ids.get("distribution_domain")
     key_id = result.ids.get("public_key_id")
     _out("Next, sign a URL for an object of the bucket:")
@@ -213,6 +323,151 @@ def run_setup(args: argparse.Namespace) -> int:
         f"  frontgate sign --url https://{domain}/PATH --key-pair-id {key_id} "
         "--private-key PRIVATE_KEY.pem --expires-in 300"
     )
+    return 0
+
+
+def _wait_setup(args: argparse.Namespace, result: SetupResult) -> int | None:
+    """Wait for setup's distribution; an exit code when waiting did not end in Deployed."""
+    from frontgate.aws.lifecycle import DEFAULT_TIMEOUT, wait_deployed
+
+    name, distribution_id = result.name, result.ids.get("distribution_id")
+    if distribution_id is None:  # pragma: no cover - a real run always has one
+        return None
+    progress = _Progress(f"distribution {distribution_id}")
+    try:
+        took = wait_deployed(
+            _session(args),
+            distribution_id,
+            timeout=args.timeout or DEFAULT_TIMEOUT,
+            report=progress,
+        )
+    except KeyboardInterrupt:
+        progress.end()
+        _note(
+            f"stopped waiting; nothing was undone and the distribution {distribution_id} "
+            f"keeps deploying. See where it is with 'frontgate aws status --name {name}', or "
+            "run the same setup with --wait again (it creates nothing twice)."
+        )
+        return 130
+    finally:
+        progress.end()
+    _note(f"the distribution {distribution_id} is Deployed (waited {took:.0f} s)")
+    return None
+
+
+def run_status(args: argparse.Namespace) -> int:
+    import json
+
+    from frontgate.aws.lifecycle import find_resources
+    from frontgate.aws.setup import POLICY_SID
+
+    found = find_resources(_session(args), args.name)
+    if args.json:
+        _out(json.dumps(found.to_json(), indent=2))
+        return 0
+    _out(f"frontgate aws status: name {found.name}")
+    if found.empty:
+        _out(f"Nothing named {found.name} exists (see 'frontgate aws setup').")
+        return 0
+    missing = "not found"
+    keys = ", ".join(f"{k} ({n})" for k, n in found.public_keys) or missing
+    group = found.key_group
+    rows = [
+        ("public keys", keys),
+        ("key group", f"{group[0]} trusting {', '.join(group[1])}" if group else missing),
+        ("origin access control", found.origin_access_control or missing),
+        ("cache policy", found.cache_policy or missing),
+        ("origin request policy", found.origin_request_policy or missing),
+    ]
+    dist = found.distribution
+    if dist is None:
+        rows.append(("distribution", missing))
+    else:
+        aliases = ", ".join(dist.aliases) or "none"
+        enabled = "enabled" if dist.enabled else "disabled"
+        state = f"{dist.id} {dist.status}, {enabled}, {dist.domain}, aliases {aliases}"
+        rows.append(("distribution", state))
+    if found.bucket is None:
+        rows.append(("bucket policy", "bucket unknown"))
+    elif found.statement_arns is None:
+        rows.append(("bucket policy", f"no statement {POLICY_SID} in the policy of {found.bucket}"))
+    else:
+        verdict = "allows" if found.statement_allows_distribution else "does NOT allow"
+        target = dist.id if dist else "the distribution"
+        rows.append(
+            ("bucket policy", f"statement {POLICY_SID} of {found.bucket} {verdict} {target}")
+        )
+    for title, text in rows:
+        _out(f"  {title:<24} {text}")
+    return 0
+
+
+def run_teardown(args: argparse.Namespace) -> int:
+    from frontgate.aws.lifecycle import DEFAULT_TIMEOUT, Teardown, TeardownStep
+    from frontgate.errors import ConfigError, ErrorCode
+
+    progress = _Progress("distribution")
+    teardown = Teardown(
+        _session(args, read_only=args.dry_run),
+        args.name,
+        wait=args.wait,
+        timeout=args.timeout or DEFAULT_TIMEOUT,
+        report=progress,
+    )
+    if teardown.found.empty:
+        _out(f"Nothing to tear down: nothing named {args.name} exists.")
+        return 0
+    if teardown.found.distribution is not None:
+        progress.what = f"distribution {teardown.found.distribution.id}"
+    steps = teardown.steps()
+    head = "dry run, nothing will be changed" if args.dry_run else "plan"
+    _out(f"frontgate aws teardown: name {args.name} ({head})")
+    for step in steps:
+        _out(f"  {step.title:<24} {step.resource_id:<36} {step.action}")
+    kept = teardown.kept_keys()
+    if kept:
+        _out(f"  kept (not named by setup): public key {', '.join(kept)}")
+    if teardown.found.bucket:
+        _out(f"  kept: the bucket {teardown.found.bucket}, its objects and its other statements")
+    if args.dry_run:
+        _out("Dry run: nothing was changed.")
+        return 0
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise ConfigError(
+                ErrorCode.CONFIG_MISSING,
+                f"teardown deletes what is named {args.name}; pass --yes to go ahead (there "
+                "is no terminal to ask on).",
+            )
+        sys.stderr.write(f"Delete all of this ({len(steps)} steps)? [y/N] ")
+        sys.stderr.flush()
+        if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+            _out("Nothing was changed.")
+            return 1
+
+    def did(step: TeardownStep) -> None:
+        progress.end()
+        _out(f"  done: {step.title} {step.resource_id}: {step.action}")
+
+    try:
+        done = teardown.run(did)
+    except KeyboardInterrupt:
+        progress.end()
+        _note(
+            "stopped; what is done stays done (a disabled distribution stays disabled). "
+            f"Finish with 'frontgate aws teardown --name {args.name} --yes --wait'."
+        )
+        return 130
+    finally:
+        progress.end()
+    if not done:
+        _out(
+            f"The distribution {teardown.pending} is being disabled; CloudFront takes a few "
+            f"minutes. Finish with 'frontgate aws teardown --name {args.name} --yes --wait' "
+            "(or the same command later)."
+        )
+        return 1
+    _out(f"Done: everything named {args.name} is gone.")
     return 0
 
 
@@ -243,7 +498,8 @@ def run_rotate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _signing_key(args: argparse.Namespace, aws: AwsSession) -> SigningKey:
+def _signing_key(args: argparse.Namespace, aws: AwsSession) -> tuple[SigningKey, HashName]:
+    """The key of ``--private-key`` and the hash it signs with by default."""
     from frontgate.sources import AWS_SCHEMES, load_signing_key
 
     from ._common import passphrase_from_env
@@ -254,8 +510,8 @@ def _signing_key(args: argparse.Namespace, aws: AwsSession) -> SigningKey:
         from frontgate.aws.sources import load
 
         # the key source uses this command's --endpoint-url/--region/--profile too
-        return load(scheme, rest, passphrase=passphrase, aws=aws)[0]
-    return load_signing_key(args.private_key, passphrase=passphrase)[0]
+        return load(scheme, rest, passphrase=passphrase, aws=aws)
+    return load_signing_key(args.private_key, passphrase=passphrase)
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -265,12 +521,14 @@ def run_check(args: argparse.Namespace) -> int:
     from frontgate.keys import check_key_pair_id
 
     aws = _session(args)
+    signing_key, default_hash = _signing_key(args, aws)
     report = check_distribution(
         aws,
         distribution_id=args.distribution_id,
-        signing_key=_signing_key(args, aws),
+        signing_key=signing_key,
         key_pair_id=check_key_pair_id(args.key_pair_id),
     )
+    probed = _probe(args, aws, signing_key, default_hash) if args.probe else None
     if args.json:
         data = {
             "ok": report.ok,
@@ -289,8 +547,25 @@ def run_check(args: argparse.Namespace) -> int:
                 for b in report.behaviours
             ],
         }
+        if probed is not None:
+            data["ok"] = report.ok and probed.ok
+            data["probe"] = {
+                "ok": probed.ok,
+                "base_url": probed.base_url,
+                "path": probed.path,
+                "attempts": [
+                    {
+                        "request": a.label,
+                        "status": a.answer.status,
+                        "answer": a.answer.describe(),
+                        "ok": a.ok,
+                        "meaning": a.meaning,
+                    }
+                    for a in probed.attempts
+                ],
+            }
         _out(json.dumps(data, indent=2))
-        return 0 if report.ok else 1
+        return 0 if data["ok"] else 1
     kid = report.key_pair_id
     if not report.uploaded:
         _out(f"key {kid}: no public key with this id in the account (R21)")
@@ -308,14 +583,47 @@ def run_check(args: argparse.Namespace) -> int:
             trusts += " and legacy trusted signers (AWS accounts)"
         verdict = "trusts" if b.trusts_key else "does NOT trust"
         _out(f"  behaviour {b.path_pattern}: requires signing, trusts {trusts}; {verdict} {kid}")
-    if report.ok:
-        _out(f"OK: every behaviour of {report.distribution_id} that requires signing trusts {kid}")
+    if probed is not None:
+        _out(f"probe {probed.base_url} {probed.path}:")
+        for a in probed.attempts:
+            _out(f"  {a.label:<9} {a.answer.describe():<32} {a.meaning}")
+    if report.ok and (probed is None or probed.ok):
+        if probed is not None:
+            _out(
+                f"OK: {report.distribution_id} serves signed requests and refuses unsigned "
+                "and tampered ones"
+            )
+        else:
+            _out(
+                f"OK: every behaviour of {report.distribution_id} that requires signing "
+                f"trusts {kid}"
+            )
         return 0
-    if not any(b.requires_signing for b in report.behaviours):
+    if not report.ok and not any(b.requires_signing for b in report.behaviours):
         _out(f"NOT OK: no behaviour of {report.distribution_id} requires signing")
-    else:
+    elif not report.ok:
         _out(f"NOT OK: {report.distribution_id} would refuse URLs signed with this key")
+    if probed is not None and not probed.ok:
+        first = next(a for a in probed.attempts if not a.ok)
+        _out(f"NOT OK: the {first.label} request: {first.meaning}")
     return 1
+
+
+def _probe(
+    args: argparse.Namespace, aws: AwsSession, signing_key: SigningKey, default_hash: HashName
+) -> ProbeReport:
+    from frontgate.aws.probe import probe
+    from frontgate.aws.session import aws_errors
+    from frontgate.signer import Signer
+
+    base_url = args.base_url
+    if base_url is None:
+        with aws_errors(f"reading the distribution {args.distribution_id}"):
+            found = aws.cloudfront.get_distribution(Id=args.distribution_id)
+        base_url = f"https://{found['Distribution']['DomainName']}"
+    hash_algorithm = args.hash_algorithm or default_hash
+    signer = Signer(signing_key, args.key_pair_id, hash_algorithm=hash_algorithm)
+    return probe(base_url, args.probe, signer)
 
 
 def run_presign(args: argparse.Namespace) -> int:
@@ -331,6 +639,8 @@ def run_presign(args: argparse.Namespace) -> int:
         f"S3 presigned URL (AWS SigV4, checked by S3 - not a CloudFront signed URL), valid "
         f"{made.expires_in} s"
     )
+    if made.region_note:
+        _note(made.region_note)
     if made.temporary_credentials:
         _note("made with temporary credentials: it stops working when they expire")
     _out(made.url)

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from frontgate.distribution import Distribution
 from frontgate.keys import describe_key, generate_private_key, private_pem, public_pem
+from frontgate.responses import parse_error
 from frontgate.signer import Signer
 
 from .app import create_app
@@ -175,8 +176,5 @@ def fetch(
 
 
 def _error_code(body: bytes) -> str | None:
-    start = body.find(b"<Code>")
-    end = body.find(b"</Code>")
-    if start < 0 or end < start:
-        return None
-    return body[start + 6 : end].decode("utf-8", "replace")
+    parsed = parse_error(body)
+    return parsed[0] if parsed else None

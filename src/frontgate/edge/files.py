@@ -146,8 +146,25 @@ def content_type(path: str) -> str:
     return _content_type(os.path.splitext(path)[1].lower())
 
 
+#: streaming types as players expect them, whatever the host's mime.types says
+_STREAMING_TYPES: Final = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".mpd": "application/dash+xml",
+    ".ts": "video/mp2t",
+    ".m4s": "video/iso.segment",
+    ".mp4": "video/mp4",
+    ".m4a": "audio/mp4",
+    ".aac": "audio/aac",
+    ".vtt": "text/vtt",
+    ".key": "application/octet-stream",
+}
+
+
 @lru_cache(maxsize=512)
 def _content_type(suffix: str) -> str:
+    fixed = _STREAMING_TYPES.get(suffix)
+    if fixed is not None:
+        return fixed
     guessed, encoding = mimetypes.guess_type(f"file{suffix}", strict=False)
     if guessed is None or encoding is not None:
         # a .gz/.br file is served as the bytes it is, not as its decoded type

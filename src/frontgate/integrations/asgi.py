@@ -15,9 +15,11 @@
 >>> sent[0]["status"], [m.get("body") for m in sent[1:]]
 (302, [b''])
 
-Needs no framework. Per-request state lives in a responder object, never on the shared
-middleware, and ``http.response.start`` is held only until its headers are read (the
-shape of starlette's ``GZipMiddleware``). :class:`SignedRedirectResponse` (needs starlette,
+A target ending in ``.m3u8`` or ``.mpd`` is answered with the playlist itself, signed for
+this viewer; it is read or fetched in a worker thread. Needs no framework. Per-request
+state lives in a responder object, never on the shared middleware, and
+``http.response.start`` is held only until its headers are read (the shape of starlette's
+``GZipMiddleware``). :class:`SignedRedirectResponse` (needs starlette,
 ``pip install 'frontgate[fastapi]'``) is importable from here too.
 """
 
@@ -29,6 +31,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from ..config import Settings
 from ..distribution import Distribution
 from .gate import TRIGGERS_BYTES, Gate
+from .playlists import aload
 
 if TYPE_CHECKING:
     from .starlette import SignedRedirectResponse as SignedRedirectResponse
@@ -79,6 +82,9 @@ class _Responder:
             if rewrite is None:  # pragma: no cover - TRIGGERS and rewrite agree
                 await self.send(message)
                 return
+            if rewrite.playlist is not None:
+                # read or fetched in a worker thread: the event loop never waits on it
+                rewrite = self.gate.playlist_answer(rewrite, await aload(rewrite.playlist))
             out = [(_raw(name.lower()), _raw(value)) for name, value in rewrite.headers]
             out += [(b"set-cookie", _raw(value)) for value in rewrite.set_cookies]
             start = {**message, "status": rewrite.status, "headers": out}

@@ -33,9 +33,17 @@ from ..distribution import Distribution
 from ..signer import Signer
 from .asgi import AccelRedirectMiddleware
 from .gate import Gate
-from .starlette import SignedRedirectResponse
+from .starlette import SignedRedirectResponse, set_stream_cookies, signed_playlist_response
 
-__all__ = ["Frontgate", "SignedRedirectResponse", "get_distribution", "get_gate", "get_signer"]
+__all__ = [
+    "Frontgate",
+    "SignedRedirectResponse",
+    "get_distribution",
+    "get_gate",
+    "get_signer",
+    "set_stream_cookies",
+    "signed_playlist_response",
+]
 
 
 class Frontgate:

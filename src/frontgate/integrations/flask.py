@@ -32,7 +32,8 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
 
 from ..config import Settings
 from ..distribution import Distribution
-from .gate import NO_STORE, Gate
+from .gate import NO_STORE, Gate, stream_cookie_headers
+from .playlists import load
 from .wsgi import AccelRedirectMiddleware
 
 __all__ = ["Frontgate"]
@@ -133,3 +134,26 @@ class Frontgate:
             response.headers.add("Set-Cookie", value)
         response.headers["Cache-Control"] = NO_STORE
         return response
+
+    def set_stream_cookies(
+        self, response: R, path: str, *, expires_in: int | float | None = None
+    ) -> R:
+        """Add signed cookies opening one stream (``path``: its folder, or a playlist in
+        it) to ``response``; their resource and ``Path`` are the stream's folder."""
+        for value in stream_cookie_headers(self.distribution, path, expires_in=expires_in):
+            response.headers.add("Set-Cookie", value)
+        response.headers["Cache-Control"] = NO_STORE
+        return response
+
+    def signed_playlist_response(
+        self, path: str, *, expires_in: int | float | None = None
+    ) -> Response:
+        """The playlist at ``path`` under ``BASE_URL``, signed for this viewer, as the
+        middleware answers an ``X-Accel-Redirect`` to it (200 with ``Cache-Control:
+        private, max-age``; 404/502 when it cannot be loaded)."""
+        gate = self.gate
+        answer = gate.playlist_request(path)
+        if answer.playlist is not None:
+            loaded = load(answer.playlist)
+            answer = gate.playlist_answer(answer, loaded, expires_in=expires_in)
+        return Response(answer.body, status=answer.status, headers=answer.headers)

@@ -13,30 +13,50 @@
 True
 
 The WSGI, ASGI and Django adapters only translate their response objects to
-``(status, [(name, value), ...])`` and apply the :class:`Rewrite` they get back.
+``(status, [(name, value), ...])`` and apply the :class:`Rewrite` they get back. A
+target ending in ``.m3u8`` or ``.mpd`` comes back as a :class:`Playlist` to load (the
+adapter's I/O, :mod:`.playlists`), then :meth:`Gate.playlist_answer` signs it:
+
+>>> pending = gate.rewrite(200, [("X-Accel-Redirect", "/protected/v/42/master.m3u8")])
+>>> pending.playlist.url, pending.playlist.fetch_url.split("?")[0]
+('https://cdn.example.com/media/v/42/master.m3u8', 'https://cdn.example.com/media/v/42/master.m3u8')
+>>> master = b"#EXTM3U\\n#EXT-X-STREAM-INF:BANDWIDTH=150000\\nlow/index.m3u8\\n"
+>>> answer = gate.playlist_answer(pending, master)
+>>> answer.status, answer.body == master, dict(answer.headers)["Content-Type"]
+(200, True, 'application/vnd.apple.mpegurl')
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import os
 import posixpath
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit
 
-from ..config import Settings, parse_locations, parse_redirect_status
+from ..config import Settings, parse_locations, parse_playlist_root, parse_redirect_status
 from ..distribution import Distribution, quote_path
-from ..errors import ConfigError, ErrorCode, FrontgateError
+from ..errors import ConfigError, ErrorCode, FrontgateError, InputError
+from ..streaming import sign_playlist
+from ..times import now_seconds
 
 __all__ = [
     "ACCEL_REDIRECT",
     "COOKIES_HEADER",
+    "PLAYLIST_TYPES",
     "SENDFILE",
+    "Failure",
     "Gate",
+    "Playlist",
     "Rewrite",
     "parse_content_disposition",
+    "playlist_type",
+    "stream_cookie_headers",
+    "stream_folder",
 ]
 
 log = logging.getLogger("frontgate.integrations")
@@ -64,6 +84,16 @@ _DROPPED: Final = frozenset(
 _IGNORED_ONCE: Final = ("x-accel-expires", "x-accel-limit-rate")
 _warned: set[str] = set()
 _ERROR_BODY: Final = b"Internal Server Error\n"
+_BODIES: Final = {
+    404: b"Not Found\n",
+    500: _ERROR_BODY,
+    502: b"Bad Gateway\n",
+}
+#: what a redirect target ending in one of these is answered with: the signed playlist
+PLAYLIST_TYPES: Final = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".mpd": "application/dash+xml",
+}
 # possessive (*+): the two alternatives never start alike, and nothing is ever given back
 _PARAM = re.compile(
     r';\s*+([!#$%&\'*+.^_`|~0-9A-Za-z-]++)\s*+=\s*+("(?:[^"\\]|\\.)*+"|[^;]*+)', re.ASCII
@@ -82,6 +112,38 @@ class Rewrite:
     set_cookies: list[str]
     #: the body to send instead of the app's, or ``None`` to keep the app's body
     body: bytes | None
+    #: a playlist to answer signed: the adapter loads it (:mod:`.playlists`) and asks
+    #: :meth:`Gate.playlist_answer` for the final answer; until then nothing is sent
+    playlist: Playlist | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Playlist:
+    """A playlist the middleware answers itself: where to read it, and as what URL to sign
+    it. Made by the gate (no I/O); loaded by the adapter."""
+
+    #: the playlist's path under ``BASE_URL``, encoded once (named in log lines)
+    target: str
+    #: its URL under ``BASE_URL``: what relative URIs in it resolve against
+    url: str
+    #: ``PLAYLIST_ROOT``, or ``None`` to fetch it
+    root: str | None
+    #: the file under ``PLAYLIST_ROOT`` holding it, or ``None`` to fetch it
+    file: str | None
+    #: the signed URL to fetch it through ``BASE_URL`` (``None`` with ``PLAYLIST_ROOT``)
+    fetch_url: str | None
+    #: ``application/vnd.apple.mpegurl`` or ``application/dash+xml``
+    content_type: str
+    #: the app's response headers kept in the answer (``Set-Cookie``, ``Vary``, ...)
+    headers: list[tuple[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A playlist that could not be loaded: the status to answer, and why (logged)."""
+
+    status: int
+    reason: str
 
 
 def parse_content_disposition(value: str) -> tuple[bool, str | None]:
@@ -109,6 +171,19 @@ def parse_content_disposition(value: str) -> tuple[bool, str | None]:
     return kind == "attachment", extended or plain or None
 
 
+def playlist_type(target: str) -> str | None:
+    """The content type of a playlist path (its query aside), or ``None`` for other files.
+
+    >>> playlist_type("media/v/master.m3u8?lang=en"), playlist_type("media/v/seg1.ts")
+    ('application/vnd.apple.mpegurl', None)
+    """
+    path = target.partition("?")[0].lower()
+    for suffix, content_type in PLAYLIST_TYPES.items():
+        if path.endswith(suffix):
+            return content_type
+    return None
+
+
 def _dot_segments(path: str) -> bool:
     return any(segment in (".", "..") for segment in unquote(path).split("/"))
 
@@ -118,7 +193,15 @@ class Gate:
     ``X-Accel-Redirect`` / ``X-Sendfile`` / ``X-Frontgate-Cookies`` into their signed
     answer. Immutable; one instance serves every thread."""
 
-    __slots__ = ("_accel", "_files", "distribution", "locations", "redirect_status", "where")
+    __slots__ = (
+        "_accel",
+        "_files",
+        "distribution",
+        "locations",
+        "playlist_root",
+        "redirect_status",
+        "where",
+    )
 
     def __init__(
         self,
@@ -126,6 +209,7 @@ class Gate:
         *,
         locations: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
         redirect_status: int = 302,
+        playlist_root: str | os.PathLike[str] | None = None,
         where: str = "FRONTGATE",
     ) -> None:
         if not isinstance(distribution, Distribution):
@@ -136,6 +220,8 @@ class Gate:
         self.where = where
         self.locations = parse_locations(locations, where)
         self.redirect_status = parse_redirect_status(redirect_status, where)
+        #: where playlists are read from, or ``None`` to fetch them through ``BASE_URL``
+        self.playlist_root = parse_playlist_root(playlist_root, where)
         # X-Accel-Redirect values are matched encoded once, as CloudFront will see them
         self._accel = tuple((quote_path(prefix), target) for prefix, target in self.locations)
         self._files = self.locations
@@ -161,17 +247,18 @@ class Gate:
                 raise ConfigError(ErrorCode.CONFIG_CONFLICT, "Give a Gate or settings, not both.")
             return config
         if isinstance(config, Distribution):
-            unknown = set(settings) - {"LOCATIONS", "REDIRECT_STATUS"}
+            unknown = set(settings) - {"LOCATIONS", "REDIRECT_STATUS", "PLAYLIST_ROOT"}
             if unknown:
                 raise ConfigError(
                     ErrorCode.CONFIG_CONFLICT,
-                    f"With a Distribution, only LOCATIONS and REDIRECT_STATUS may be given, "
-                    f"not {', '.join(sorted(unknown))}.",
+                    f"With a Distribution, only LOCATIONS, REDIRECT_STATUS and PLAYLIST_ROOT "
+                    f"may be given, not {', '.join(sorted(unknown))}.",
                 )
             return cls(
                 config,
                 locations=settings.get("LOCATIONS"),
                 redirect_status=settings.get("REDIRECT_STATUS") or 302,
+                playlist_root=settings.get("PLAYLIST_ROOT"),
                 where=where,
             )
         if isinstance(config, Settings):
@@ -189,6 +276,7 @@ class Gate:
             Distribution.from_settings(parsed),
             locations=parsed.locations,
             redirect_status=parsed.redirect_status,
+            playlist_root=parsed.playlist_root,
             where=parsed.where,
         )
 
@@ -219,16 +307,7 @@ class Gate:
                 return target + rest + (sep + query if query else "")
         return None
 
-    def signed_location(
-        self,
-        header: str,
-        value: str,
-        *,
-        content_disposition: str | None = None,
-        content_type: str | None = None,
-    ) -> str | None:
-        """The signed URL answering an internal header, or ``None`` (logged) when it cannot
-        be signed: outside ``LOCATIONS``, or a path CloudFront would not accept."""
+    def _mapped(self, header: str, value: str) -> str | None:
         target = self.target(header, value)
         if target is None:
             log.error(
@@ -239,6 +318,20 @@ class Gate:
                 self.where,
                 ", ".join(prefix for prefix, _ in self.locations),
             )
+        return target
+
+    def signed_location(
+        self,
+        header: str,
+        value: str,
+        *,
+        content_disposition: str | None = None,
+        content_type: str | None = None,
+    ) -> str | None:
+        """The signed URL answering an internal header, or ``None`` (logged) when it cannot
+        be signed: outside ``LOCATIONS``, or a path CloudFront would not accept."""
+        target = self._mapped(header, value)
+        if target is None:
             return None
         attachment, filename = (
             parse_content_disposition(content_disposition) if content_disposition else (False, None)
@@ -256,20 +349,23 @@ class Gate:
 
     def cookies_for(self, value: str) -> list[str] | None:
         """``Set-Cookie`` values for an ``X-Frontgate-Cookies`` value (a path under
-        ``BASE_URL``, or an internal ``LOCATIONS`` prefix), or ``None`` (logged)."""
-        prefix, _, options = value.partition(";")
+        ``BASE_URL``, or an internal ``LOCATIONS`` prefix), or ``None`` (logged).
+
+        Options follow ``;``: ``expires_in=3600``, and ``scope=folder`` for a stream's
+        cookies (:func:`stream_cookie_headers`: ``Path`` is the folder, not ``/``)."""
+        prefix, *options = value.split(";")
         prefix = prefix.strip()
         expires_in: int | None = None
-        name, _, number = options.partition("=")
-        number = number.strip()
-        if (
-            name.strip().lower() in ("expires_in", "max-age")
-            and number.isascii()
-            and number.isdigit()
-        ):
-            # int() only on a few digits: any longer lifetime is past R5's last second,
-            # and the signer refuses it as it refuses 10**13
-            expires_in = int(number) if len(number) <= 12 else 10**13
+        folder = False
+        for option in options:
+            name, _, raw = option.partition("=")
+            name, raw = name.strip().lower(), raw.strip()
+            if name in ("expires_in", "max-age") and raw.isascii() and raw.isdigit():
+                # int() only on a few digits: any longer lifetime is past R5's last
+                # second, and the signer refuses it as it refuses 10**13
+                expires_in = int(raw) if len(raw) <= 12 else 10**13
+            elif name == "scope" and raw.lower() == "folder":
+                folder = True
         if prefix.startswith("/"):
             target = self.target(ACCEL_REDIRECT, prefix)
             if target is None:
@@ -282,10 +378,102 @@ class Gate:
                 return None
             prefix = target
         try:
+            if folder:
+                return stream_cookie_headers(self.distribution, prefix, expires_in=expires_in)
             return self.distribution.set_cookie_headers(prefix, expires_in=expires_in)
         except FrontgateError as exc:
             log.error("X-Frontgate-Cookies %r cannot be signed: %s Answered 500.", value, exc)
             return None
+
+    # -- playlists -----------------------------------------------------------------------
+
+    def playlist(
+        self, target: str, content_type: str, headers: list[tuple[str, str]] | None = None
+    ) -> Playlist:
+        """Where to load the playlist at ``target`` (a path under ``BASE_URL``): its file
+        under ``PLAYLIST_ROOT``, or else a signed URL to fetch it through ``BASE_URL``."""
+        url = self.distribution.resolve(target)
+        path = url[len(self.distribution.base_url) + 1 :].partition("?")[0]
+        if self.playlist_root is not None:
+            name = os.path.join(self.playlist_root, *unquote(path).split("/"))
+            root = self.playlist_root
+            return Playlist(path, url, root, name, None, content_type, headers or [])
+        fetch_url = self.distribution.url(target)
+        return Playlist(path, url, None, None, fetch_url, content_type, headers or [])
+
+    def playlist_request(self, path: str) -> Rewrite:
+        """For the view helpers: the pending answer for the playlist at ``path`` under
+        ``BASE_URL`` (load it, then :meth:`playlist_answer`), or a 404 answer (logged)
+        for a path with ``.``/``..`` segments, which views may build from request data.
+        Raises ``InputError`` for a path that is not a playlist (a mistake in the view)."""
+        kind = playlist_type(path)
+        if kind is None:
+            raise InputError(
+                ErrorCode.URL_INVALID,
+                f"{path!r} is not a playlist; a signed playlist ends in .m3u8 or .mpd.",
+            )
+        path = path.lstrip("/")
+        if _dot_segments(path.partition("?")[0]):
+            log.error("Playlist %r has dot segments. Answered 404.", path)
+            return _server_error(404)
+        return Rewrite(200, [], [], None, self.playlist(path, kind))
+
+    def playlist_answer(
+        self,
+        rewrite: Rewrite,
+        loaded: bytes | Failure,
+        *,
+        expires_in: int | float | None = None,
+        now: float | None = None,
+    ) -> Rewrite:
+        """The answer for a :attr:`Rewrite.playlist` once the adapter has loaded it: the
+        playlist signed for this viewer (200, ``Cache-Control: private, max-age=N``, N no
+        longer than its signatures live), or the failure's status with a log line."""
+        playlist = rewrite.playlist
+        assert playlist is not None
+        if isinstance(loaded, Failure):
+            log.error(
+                "Playlist %s: %s. Answered %d.", playlist.target, loaded.reason, loaded.status
+            )
+            return _server_error(loaded.status)
+        try:
+            body, max_age = self.sign_playlist(playlist.url, loaded, expires_in=expires_in, now=now)
+        except FrontgateError as exc:
+            log.error("Playlist %s cannot be signed: %s Answered 502.", playlist.target, exc)
+            return _server_error(502)
+        headers = [
+            *playlist.headers,
+            ("Content-Type", playlist.content_type),
+            ("Content-Length", str(len(body))),
+            ("Cache-Control", f"private, max-age={max_age}"),
+        ]
+        return Rewrite(200, headers, rewrite.set_cookies, body)
+
+    def sign_playlist(
+        self,
+        url: str,
+        data: bytes,
+        *,
+        expires_in: int | float | None = None,
+        now: float | None = None,
+    ) -> tuple[bytes, int]:
+        """A playlist (UTF-8 bytes) as answered at the app's URL: media URIs absolute and
+        signed under ``BASE_URL``, other playlists' URIs kept so the player comes back for
+        them; with the ``max-age`` it may be cached for. Raises ``InputError``."""
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                ErrorCode.PLAYLIST_INVALID,
+                f"The playlist is not UTF-8 (byte {exc.start}).",
+            ) from None
+        signer = self.distribution.signer
+        now_s = now_seconds(now, signer.clock)
+        expires = signer.expiry(expires_in=expires_in or self.distribution.expires_in, now=now_s)
+        signed = sign_playlist(
+            text, url, signer, expires_at=expires, now=now_s, absolute=True, nested="keep"
+        )
+        return signed.encode("utf-8"), max(0, expires - math.ceil(now_s))
 
     # -- the decision --------------------------------------------------------------------
 
@@ -335,26 +523,70 @@ class Gate:
             headers_out = [pair for pair in kept if pair[0].lower() != "cache-control"]
             headers_out.append(("Cache-Control", NO_STORE))
             return Rewrite(status, headers_out, set_cookies, None)
+        out = [pair for pair in kept if pair[0].lower() not in _DROPPED]
+        kind = playlist_type(internal[1])
+        if kind is not None:
+            target = self._mapped(*internal)
+            if target is None:
+                return _server_error()
+            try:
+                playlist = self.playlist(target, kind, out)
+            except FrontgateError as exc:
+                log.error(
+                    "%s %r cannot be signed: %s Answered 500.",
+                    _title(internal[0]),
+                    internal[1],
+                    exc,
+                )
+                return _server_error()
+            return Rewrite(200, [], set_cookies, None, playlist)
         location = self.signed_location(
             internal[0], internal[1], content_disposition=disposition, content_type=content_type
         )
         if location is None:
             return _server_error()
-        out = [pair for pair in kept if pair[0].lower() not in _DROPPED]
         out += [("Location", location), ("Cache-Control", NO_STORE), ("Content-Length", "0")]
         return Rewrite(self.redirect_status, out, set_cookies, b"")
 
 
-def _server_error() -> Rewrite:
+def stream_folder(path: str) -> str:
+    """The folder of a stream, from the folder itself or a playlist in it.
+
+    >>> stream_folder("media/videos/42/master.m3u8"), stream_folder("media/videos/42/")
+    ('media/videos/42/', 'media/videos/42/')
+    """
+    return path if path.endswith("/") else path.rpartition("/")[0] + "/"
+
+
+def stream_cookie_headers(
+    distribution: Distribution, path: str, *, expires_in: int | float | None = None
+) -> list[str]:
+    """``Set-Cookie`` values opening one stream to the viewer: the resource is the
+    stream's folder (``BASE_URL/media/videos/42/*``), and so is the cookies' ``Path``, so
+    they reach the CDN only for that stream's files and never shadow another stream's.
+
+    ``path`` is the folder (ending in ``/``) or a playlist in it. Other attributes follow
+    the distribution (``COOKIE_DOMAIN``, ``SAMESITE``; no ``Secure`` on an http loopback).
+    """
+    folder = stream_folder(path.lstrip("/"))
+    if folder == "/":
+        folder = ""
+    base_path = urlsplit(distribution.base_url).path
+    cookie_path = f"{base_path}/{quote_path(folder)}"
+    return distribution.set_cookie_headers(folder, expires_in=expires_in, path=cookie_path)
+
+
+def _server_error(status: int = 500) -> Rewrite:
+    body = _BODIES[status]
     return Rewrite(
-        500,
+        status,
         [
             ("Content-Type", "text/plain; charset=utf-8"),
-            ("Content-Length", str(len(_ERROR_BODY))),
+            ("Content-Length", str(len(body))),
             ("Cache-Control", NO_STORE),
         ],
         [],
-        _ERROR_BODY,
+        body,
     )
 
 

@@ -19,7 +19,9 @@
 b''
 
 Responses without those headers pass through untouched: the same iterable, streaming
-included. Needs no framework.
+included. A target ending in ``.m3u8`` or ``.mpd`` is answered with the playlist itself,
+signed for this viewer (read from ``PLAYLIST_ROOT`` or fetched through ``BASE_URL``).
+Needs no framework.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from typing import Any, TypeAlias
 from ..config import Settings
 from ..distribution import Distribution
 from .gate import TRIGGERS, Gate, Rewrite
+from .playlists import load
 
 __all__ = ["AccelRedirectMiddleware"]
 
@@ -79,6 +82,8 @@ class _Responder:
             return self.start_response(status, headers, exc_info)
         code = int(status.split(" ", 1)[0])
         rewrite = self.gate.rewrite(code, [(name, _text(value)) for name, value in headers])
+        if rewrite is not None and rewrite.playlist is not None:
+            rewrite = self.gate.playlist_answer(rewrite, load(rewrite.playlist))
         self.rewrite = rewrite
         if rewrite is None:  # pragma: no cover - TRIGGERS and rewrite agree
             return self.start_response(status, headers, exc_info)

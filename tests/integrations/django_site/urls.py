@@ -19,4 +19,9 @@ urlpatterns = [
     path("videos", views.videos),
     path("videos-header", views.videos_header),
     path("template", views.template),
+    path("playlist/<path:name>", views.playlist),
+    path("async-playlist/<path:name>", views.async_playlist),
+    path("playlist-helper/<path:name>", views.playlist_helper),
+    path("async-playlist-helper/<path:name>", views.async_playlist_helper),
+    path("stream-cookies/<path:name>", views.stream_cookies),
 ]

@@ -9,7 +9,13 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template import engines
 from django_sendfile import sendfile
 
-from frontgate.integrations.django import set_signed_cookies, signed_redirect
+from frontgate.integrations.django import (
+    asigned_playlist_response,
+    set_signed_cookies,
+    set_stream_cookies,
+    signed_playlist_response,
+    signed_redirect,
+)
 
 
 @login_required
@@ -96,3 +102,30 @@ def template(request: HttpRequest) -> HttpResponse:
         "<p>{{ link }}</p>"
     )
     return HttpResponse(engines["django"].from_string(text).render({}, request))
+
+
+def playlist(request: HttpRequest, name: str) -> HttpResponse:
+    """A playlist the nginx way: the middleware answers it signed for the viewer."""
+    response = HttpResponse("never sent", content_type="text/plain")
+    response["X-Accel-Redirect"] = f"/protected/{name}"
+    response.set_cookie("seen", "1")
+    return response
+
+
+async def async_playlist(request: HttpRequest, name: str) -> HttpResponse:
+    response = HttpResponse()
+    response["X-Accel-Redirect"] = f"/protected/{name}"
+    response.set_cookie("seen", "1")
+    return response
+
+
+def playlist_helper(request: HttpRequest, name: str) -> HttpResponse:
+    return signed_playlist_response(request, f"media/{name}")
+
+
+async def async_playlist_helper(request: HttpRequest, name: str) -> HttpResponse:
+    return await asigned_playlist_response(request, f"media/{name}")
+
+
+def stream_cookies(request: HttpRequest, name: str) -> HttpResponse:
+    return set_stream_cookies(HttpResponse("<video>"), f"media/{name}")

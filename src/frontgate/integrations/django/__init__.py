@@ -27,16 +27,22 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
 
 from .conf import get_distribution as get_distribution
 from .conf import get_gate as get_gate
+from .helpers import asigned_playlist_response as asigned_playlist_response
 from .helpers import set_signed_cookies as set_signed_cookies
+from .helpers import set_stream_cookies as set_stream_cookies
+from .helpers import signed_playlist_response as signed_playlist_response
 from .helpers import signed_redirect as signed_redirect
 from .helpers import signed_url as signed_url
 from .middleware import AccelRedirectMiddleware as AccelRedirectMiddleware
 
 __all__ = [
     "AccelRedirectMiddleware",
+    "asigned_playlist_response",
     "get_distribution",
     "get_gate",
     "set_signed_cookies",
+    "set_stream_cookies",
+    "signed_playlist_response",
     "signed_redirect",
     "signed_url",
 ]

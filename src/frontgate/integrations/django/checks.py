@@ -1,8 +1,9 @@
 """System checks: the configuration is valid and the key really signs.
 
 ``manage.py check`` reports ``frontgate.E001`` (a configuration mistake, naming the
-setting), ``frontgate.E002`` (the key does not produce signatures its public key accepts)
-and ``frontgate.E003`` (the django-sendfile2 backend is set but cannot work).
+setting), ``frontgate.E002`` (the key does not produce signatures its public key accepts),
+``frontgate.E003`` (the django-sendfile2 backend is set but cannot work) and
+``frontgate.W001`` (``PLAYLIST_ROOT`` is not a directory this process can read).
 
 >>> from frontgate.integrations.django.checks import check_configuration
 >>> check_configuration.__name__
@@ -11,10 +12,12 @@ and ``frontgate.E003`` (the django-sendfile2 backend is set but cannot work).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
 from django.core.checks import CheckMessage, Error
+from django.core.checks import Warning as CheckWarning
 
 from ...errors import FrontgateError
 from ..gate import ACCEL_REDIRECT
@@ -64,6 +67,17 @@ def check_configuration(
         )
     if getattr(settings, "SENDFILE_BACKEND", None) == _BACKEND:
         errors.extend(_check_sendfile(gate))
+    root = gate.playlist_root
+    if root is not None and not (os.path.isdir(root) and os.access(root, os.R_OK | os.X_OK)):
+        errors.append(
+            CheckWarning(
+                f"{gate.where}['PLAYLIST_ROOT'] {root!r} is not a readable directory, so "
+                "every playlist would be answered 404.",
+                hint="Point it at the directory holding the playlists under the paths they "
+                "have under BASE_URL, or leave it out to fetch them through BASE_URL.",
+                id="frontgate.W001",
+            )
+        )
     return errors
 
 

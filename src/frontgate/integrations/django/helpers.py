@@ -9,13 +9,22 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.utils.cache import patch_cache_control
 
+from ..gate import Rewrite, stream_cookie_headers
+from ..playlists import aload, load
 from .conf import get_gate
 
-__all__ = ["set_signed_cookies", "signed_redirect", "signed_url"]
+__all__ = [
+    "asigned_playlist_response",
+    "set_signed_cookies",
+    "set_stream_cookies",
+    "signed_playlist_response",
+    "signed_redirect",
+    "signed_url",
+]
 
 R = TypeVar("R", bound=HttpResponseBase)
 
@@ -80,4 +89,59 @@ def set_signed_cookies(response: R, prefix: str, *, expires_in: int | float | No
     for value in get_gate().distribution.set_cookie_headers(prefix, expires_in=expires_in):
         response.cookies.load(value)
     patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def set_stream_cookies(response: R, path: str, *, expires_in: int | float | None = None) -> R:
+    """Add signed cookies opening one stream to ``response``: the resource and the
+    cookies' ``Path`` are the stream's folder (``path`` is the folder, ending in ``/``, or
+    a playlist in it). The player then asks ``BASE_URL`` for the stream with credentials.
+
+    ``set_stream_cookies(response, "media/videos/42/master.m3u8", expires_in=3600)``
+    """
+    distribution = get_gate().distribution
+    for value in stream_cookie_headers(distribution, path, expires_in=expires_in):
+        response.cookies.load(value)
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def signed_playlist_response(
+    request: HttpRequest, path: str, *, expires_in: int | float | None = None
+) -> HttpResponse:
+    """The playlist at ``path`` under ``BASE_URL`` (``.m3u8``/``.mpd``), signed for this
+    viewer, as the middleware answers an ``X-Accel-Redirect`` to it: read from
+    ``PLAYLIST_ROOT`` or fetched through ``BASE_URL``; media URIs absolute and signed,
+    other playlists' URIs kept (serve them from the same view); ``Cache-Control: private,
+    max-age`` within the signatures' life; 404/502 when it cannot be loaded.
+
+    ``return signed_playlist_response(request, f"media/videos/{video_id}/{name}")``
+    """
+    del request  # part of the signature so views read naturally
+    gate = get_gate()
+    pending = gate.playlist_request(path)
+    if pending.playlist is None:
+        return _response(pending)
+    loaded = load(pending.playlist)
+    return _response(gate.playlist_answer(pending, loaded, expires_in=expires_in))
+
+
+async def asigned_playlist_response(
+    request: HttpRequest, path: str, *, expires_in: int | float | None = None
+) -> HttpResponse:
+    """:func:`signed_playlist_response` for async views: the playlist is read or fetched
+    in a worker thread."""
+    del request
+    gate = get_gate()
+    pending = gate.playlist_request(path)
+    if pending.playlist is None:
+        return _response(pending)
+    loaded = await aload(pending.playlist)
+    return _response(gate.playlist_answer(pending, loaded, expires_in=expires_in))
+
+
+def _response(rewrite: Rewrite) -> HttpResponse:
+    response = HttpResponse(rewrite.body or b"", status=rewrite.status)
+    for name, value in rewrite.headers:
+        response[name] = value
     return response

@@ -14,7 +14,8 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase, StreamingHttpResponse
 
-from ..gate import ACCEL_REDIRECT, COOKIES_HEADER, SENDFILE
+from ..gate import ACCEL_REDIRECT, COOKIES_HEADER, SENDFILE, Gate, Rewrite
+from ..playlists import aload, load
 from .conf import get_gate
 
 __all__ = ["AccelRedirectMiddleware"]
@@ -22,14 +23,21 @@ __all__ = ["AccelRedirectMiddleware"]
 _TRIGGERS: Final = (ACCEL_REDIRECT, SENDFILE, COOKIES_HEADER)
 
 
-class _Nothing:
-    """An empty async iterator (an async server needs one for streaming responses)."""
+class _Body:
+    """An async iterator over one body, maybe empty (an async server needs one for
+    streaming responses)."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body: bytes | None = body or None
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self
 
     async def __anext__(self) -> bytes:
-        raise StopAsyncIteration
+        body, self._body = self._body, None
+        if body is None:
+            raise StopAsyncIteration
+        return body
 
 
 class AccelRedirectMiddleware:
@@ -60,19 +68,29 @@ class AccelRedirectMiddleware:
         return self.process_response(response)
 
     async def _acall(self, request: HttpRequest) -> HttpResponseBase:
-        response = self.get_response(request)
-        assert not isinstance(response, HttpResponseBase)
-        return self.process_response(await response)
+        pending = self.get_response(request)
+        assert not isinstance(pending, HttpResponseBase)
+        response = await pending
+        gate = get_gate()
+        rewrite = _decide(gate, response)
+        if rewrite is not None and rewrite.playlist is not None:
+            # read or fetched in a worker thread: the event loop never waits on it
+            rewrite = gate.playlist_answer(rewrite, await aload(rewrite.playlist))
+        return self._apply(response, rewrite)
 
     def process_response(self, response: HttpResponseBase) -> HttpResponseBase:
         """Apply the gate's decision to ``response`` in place (cookies, closers and
         signals stay as Django set them)."""
+        gate = get_gate()
+        rewrite = _decide(gate, response)
+        if rewrite is not None and rewrite.playlist is not None:
+            rewrite = gate.playlist_answer(rewrite, load(rewrite.playlist))
+        return self._apply(response, rewrite)
+
+    def _apply(self, response: HttpResponseBase, rewrite: Rewrite | None) -> HttpResponseBase:
+        if rewrite is None:
+            return response
         headers = response.headers
-        if not any(name in headers for name in _TRIGGERS):
-            return response
-        rewrite = get_gate().rewrite(response.status_code, list(headers.items()))
-        if rewrite is None:  # pragma: no cover - the triggers and the gate agree
-            return response
         if rewrite.status != response.status_code:
             response.status_code = rewrite.status
             response.reason_phrase = HTTPStatus(rewrite.status).phrase
@@ -85,7 +103,15 @@ class AccelRedirectMiddleware:
         if rewrite.body is not None:
             if isinstance(response, StreamingHttpResponse):
                 # an async server needs an async iterator, or Django warns and buffers
-                response.streaming_content = _Nothing() if self.is_async else iter(())
+                chunks = (rewrite.body,) if rewrite.body else ()
+                response.streaming_content = _Body(rewrite.body) if self.is_async else chunks
             else:
                 response.content = rewrite.body  # type: ignore[attr-defined]
         return response
+
+
+def _decide(gate: Gate, response: HttpResponseBase) -> Rewrite | None:
+    headers = response.headers
+    if not any(name in headers for name in _TRIGGERS):
+        return None
+    return gate.rewrite(response.status_code, list(headers.items()))

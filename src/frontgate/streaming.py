@@ -1,0 +1,959 @@
+"""Signed HLS and DASH playlists: every URI signed by one custom policy (contract,
+"Streaming").
+
+A relative URI in a playlist does not inherit the playlist's query string, so each URI
+the player fetches (segments, keys, init sections, variant playlists) gets the signing
+query appended. One wildcard policy covers them all: one signature per playlist, then a
+linear rewrite that touches only the bytes carrying a URI.
+
+>>> from frontgate import Signer
+>>> from frontgate.keys import generate_private_key
+>>> signer = Signer(generate_private_key("ecdsa"), "K2JCJMDEHXQW5F")
+>>> text = "#EXTM3U\\n#EXT-X-TARGETDURATION:4\\n#EXTINF:4,\\nseg1.ts\\n#EXT-X-ENDLIST\\n"
+>>> signed = sign_playlist(text, "https://d111111abcdef8.cloudfront.net/v/42/index.m3u8",
+...                        signer, expires_in=3600)
+>>> signed.splitlines()[3].startswith("seg1.ts?Policy=")
+True
+
+The parsers are linear scanners over the text: no regular expression that can
+backtrack, no XML library (so no entity expansion: a DASH manifest with a DOCTYPE is
+refused), and the input size is bounded (:data:`MAX_PLAYLIST_CHARS`).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from bisect import bisect_right
+from collections.abc import Callable
+from functools import partial
+from itertools import accumulate, repeat
+from operator import itemgetter
+from typing import TYPE_CHECKING, Final, Literal
+from urllib.parse import urljoin
+
+from ._types import Duration, When
+from .errors import ErrorCode, FrontgateWarning, InputError
+from .policy import MAX_URL_BYTES, prepare_url, resource_matches
+
+if TYPE_CHECKING:
+    from .signer import Signer
+
+__all__ = ["MAX_PLAYLIST_CHARS", "Nested", "playlist_kind", "sign_playlist"]
+
+#: "sign": URIs of other playlists are signed like the rest; "keep": left as written
+Nested = Literal["sign", "keep"]
+
+#: the largest playlist accepted, in characters (a 10,000-segment playlist is ~0.5 MB)
+MAX_PLAYLIST_CHARS: Final = 16 * 1024 * 1024
+
+_BOM: Final = "\ufeff"
+_DASH_NS: Final = "urn:mpeg:dash:schema:mpd:2011"
+_MAX_DEPTH: Final = 256
+_NAMED_IN_WARNING: Final = 5
+
+# A reference found in a playlist: (slot, start, end, uri, base, kind)
+#   slot, start, end: where the URI's text is (HLS: line index and columns; DASH: -1 and
+#     offsets into the text)
+#   uri: the URI itself (XML references decoded)
+#   base: what it resolves against
+#   kind: _MEDIA, _PLAYLIST (an "other playlist") or _TEMPLATE (a DASH URL template)
+_Ref = tuple[int, int, int, str, str, int]
+_MEDIA: Final = 0
+_PLAYLIST: Final = 1
+_TEMPLATE: Final = 2
+
+# A relative path the fast path resolves by concatenation: no scheme, query, fragment,
+# dot segment, percent escape or quote (everything else goes through urljoin)
+_SIMPLE = re.compile(r"[A-Za-z0-9_~!$()*+,;=@\-][A-Za-z0-9_~!$()*+,;=@\-./]*")
+_SIMPLE_CHARS: Final = (
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_~!$()*+,;=@-./"
+)
+_SIMPLE_BYTES: Final = _SIMPLE_CHARS.encode("ascii")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+_ENCODED_DOT = re.compile(r"%2[eE]")
+
+
+def sign_playlist(
+    text: str,
+    url: str,
+    signer: Signer,
+    *,
+    expires_in: Duration | None = None,
+    expires_at: When | None = None,
+    not_before: When | None = None,
+    ip_address: str | None = None,
+    now: When | None = None,
+    resource: str | None = None,
+    absolute: bool = False,
+    nested: Nested = "sign",
+    allow_any_resource: bool = False,
+) -> str:
+    """Sign every http(s) URI of an HLS or DASH playlist served at ``url``.
+
+    Each URI the policy's resource covers gets ``Policy=…&Signature=…&Key-Pair-Id=…``
+    after its own query; relative URIs stay relative (``absolute=True`` writes absolute
+    URLs). The resource defaults to the deepest folder ``scheme://host/path/*`` holding the
+    playlist and every URI on its host; URIs it does not cover stay unsigned, named in
+    one :class:`FrontgateWarning`. ``nested="keep"`` leaves the URIs of other playlists
+    as written. Anything else in ``text`` is returned byte for byte.
+
+    Raises :class:`InputError` ``playlist-invalid`` for a text that is neither HLS nor
+    DASH, is malformed, or would carry a signed URI longer than 8,192 bytes (R43).
+
+    >>> from frontgate import Signer
+    >>> from frontgate.keys import generate_private_key
+    >>> signer = Signer(generate_private_key("ecdsa"), "K2JCJMDEHXQW5F")
+    >>> master = "#EXTM3U\\n#EXT-X-STREAM-INF:BANDWIDTH=800000\\nlow/index.m3u8\\n"
+    >>> sign_playlist(master, "https://d.example/v/master.m3u8", signer, expires_in=60,
+    ...               nested="keep") == master
+    True
+    """
+    if not isinstance(text, str):
+        raise InputError(ErrorCode.PLAYLIST_INVALID, "The playlist must be text (str).")
+    if nested not in ("sign", "keep"):
+        raise InputError(
+            ErrorCode.PLAYLIST_INVALID, f'nested must be "sign" or "keep", not {nested!r}.'
+        )
+    if len(text) > MAX_PLAYLIST_CHARS:
+        raise InputError(
+            ErrorCode.PLAYLIST_INVALID,
+            f"The playlist is {len(text):,} characters; at most {MAX_PLAYLIST_CHARS:,} are "
+            "accepted.",
+        )
+    base = prepare_url(url)
+    kind = playlist_kind(text)
+    if kind is None and text.lstrip(_BOM + " \t\r\n").startswith("<"):
+        kind = "dash"  # XML of some kind: the scanner says what is wrong with it
+    hls: _HlsScan | None = None
+    dash: _DashScan | None = None
+    if kind == "hls":
+        hls = _HlsScan(text, base, nested == "keep")
+        if hls.bulk and resource is not None:
+            prefix = _literal_prefix(resource)
+            if prefix is None or not hls.base_dir.startswith(prefix):
+                hls.expand_bulk()  # the resource may admit only some segment lines
+        job = _Job(text, base, hls.refs, nested == "keep", where=hls.where)
+    elif kind == "dash":
+        dash = _DashScan(text, base)
+        job = _Job(text, base, dash.refs, nested == "keep", where=dash.where)
+    else:
+        raise InputError(
+            ErrorCode.PLAYLIST_INVALID,
+            "The text is neither an HLS playlist (first line #EXTM3U) nor a DASH manifest "
+            "(an <MPD> document).",
+        )
+    job.classify(resource)
+    policy = signer.policy(
+        job.resource,
+        expires_at=expires_at,
+        expires_in=expires_in,
+        not_before=not_before,
+        ip_address=ip_address,
+        allow_any_resource=allow_any_resource,
+        now=now,
+    )
+    job.warn_unsigned()
+    if not job.signed and not (hls is not None and hls.bulk):
+        return text
+    query = "&".join(f"{name}={value}" for name, value in signer.sign_policy(policy).items())
+    if hls is not None:
+        hls.check_bulk_lengths(len(query) + 1)
+        job.check_lengths(len(query) + 1)
+        return _write_hls(hls, job, query, absolute)
+    assert dash is not None
+    job.check_lengths(len(query) + 1)
+    return _write_dash(text, job, query, absolute, dash)
+
+
+def playlist_kind(text: str) -> Literal["hls", "dash"] | None:
+    """``"hls"``, ``"dash"`` or None, from the start of the text.
+
+    >>> playlist_kind("#EXTM3U\\n"), playlist_kind('<?xml version="1.0"?><MPD/>'), playlist_kind("")
+    ('hls', 'dash', None)
+    """
+    start = 1 if text.startswith(_BOM) else 0
+    if text.startswith("#EXTM3U", start):
+        after = text[start + 7 : start + 8]
+        return "hls" if after in ("", "\r", "\n", " ", "\t") else None
+    head = text[start : start + _DASH_HEAD].lstrip()
+    if head.startswith("<"):
+        return "dash" if _DASH_ROOT.search(head) is not None else None
+    return None
+
+
+# the root element, after any XML declaration, comments or doctype (which the scanner
+# then refuses): the name MPD, with or without a prefix, within the first 64 KiB
+_DASH_ROOT = re.compile(r"<(?:[A-Za-z_][\w.\-]*:)?MPD[\s/>]")
+_DASH_HEAD: Final = 65536
+
+
+# ---------------------------------------------------------------------------
+# deciding what to sign (shared by both formats)
+
+
+class _Job:
+    """The references of one playlist, which of them get signed, and the resource."""
+
+    __slots__ = (
+        "base",
+        "keep_nested",
+        "origin",
+        "refs",
+        "resolved",
+        "resource",
+        "signed",
+        "text",
+        "unsigned",
+        "where",
+    )
+
+    def __init__(
+        self,
+        text: str,
+        base: str,
+        refs: list[_Ref],
+        keep_nested: bool,
+        where: Callable[[_Ref], str],
+    ) -> None:
+        self.text = text
+        self.base = base
+        self.refs = refs
+        self.keep_nested = keep_nested
+        self.where = where
+        scheme, _, rest = base.partition("://")
+        self.origin = f"{scheme}://{rest.split('/', 1)[0]}/"
+        self.resource = ""
+        #: indexes into refs of the URIs to sign, and their absolute URLs
+        self.signed: list[int] = []
+        self.resolved: dict[int, str] = {}
+        self.unsigned: list[tuple[_Ref, str]] = []
+
+    def classify(self, resource: str | None) -> None:
+        """Resolve every reference and choose the resource and the URIs it covers."""
+        candidates: list[tuple[int, str, str]] = []  # (index, absolute URL, literal prefix)
+        base_dirs: dict[str, str] = {}
+        for index, ref in enumerate(self.refs):
+            uri, base, kind = ref[3], ref[4], ref[5]
+            if kind == _PLAYLIST and self.keep_nested:
+                continue
+            if _SIMPLE.fullmatch(uri) is not None and "/." not in uri and base[:4] == "http":
+                base_dir = base_dirs.get(base)
+                if base_dir is None:
+                    base_dir = base_dirs[base] = _directory(base)
+                absolute = base_dir + uri
+            else:
+                resolved = _resolve(uri, base, ref, self.where)
+                if resolved is None:
+                    continue  # data:, skd: and other non-http URIs stay as written
+                absolute = resolved
+            literal = absolute
+            if kind == _TEMPLATE and "$" in absolute:
+                literal = absolute[: absolute.index("$")]
+            candidates.append((index, absolute, literal))
+        if resource is None:
+            self._default_resource(candidates)
+        else:
+            self._given_resource(resource, candidates)
+
+    def _default_resource(self, candidates: list[tuple[int, str, str]]) -> None:
+        origin = self.origin
+        literals = [self.base]
+        signed = self.signed
+        resolved = self.resolved
+        for index, absolute, literal in candidates:
+            if literal.startswith(origin):
+                signed.append(index)
+                resolved[index] = absolute
+                literals.append(literal)
+            else:
+                self.unsigned.append((self.refs[index], absolute))
+        # the deepest folder holding them all: every literal starts with the origin's "/"
+        prefix = _common_prefix(min(literals), max(literals)).split("?", 1)[0]
+        self.resource = prefix[: prefix.rindex("/") + 1] + "*"
+
+    def _given_resource(self, resource: str, candidates: list[tuple[int, str, str]]) -> None:
+        self.resource = resource
+        covers = _coverage(resource)
+        for index, absolute, literal in candidates:
+            template = literal is not absolute
+            if covers(literal, template):
+                self.signed.append(index)
+                self.resolved[index] = absolute
+            else:
+                self.unsigned.append((self.refs[index], absolute))
+
+    def warn_unsigned(self) -> None:
+        if not self.unsigned:
+            return
+        named = ", ".join(
+            f"{self.where(ref)}: {absolute}" for ref, absolute in self.unsigned[:_NAMED_IN_WARNING]
+        )
+        more = len(self.unsigned) - _NAMED_IN_WARNING
+        if more > 0:
+            named += f" and {more} more"
+        warnings.warn(
+            f"{len(self.unsigned)} URI(s) of the playlist left unsigned, outside the "
+            f"resource {self.resource} (other host or folder): {named}.",
+            FrontgateWarning,
+            stacklevel=3,
+        )
+
+    def check_lengths(self, extra: int) -> None:
+        """R43: every signed URI as the player will request it stays within 8,192 bytes."""
+        limit = MAX_URL_BYTES - extra
+        for index in self.signed:
+            if len(self.resolved[index]) > limit:
+                ref = self.refs[index]
+                raise InputError(
+                    ErrorCode.PLAYLIST_INVALID,
+                    f"{self.where(ref)}: the signed URI would be "
+                    f"{len(self.resolved[index]) + extra} bytes; CloudFront accepts at most "
+                    f"{MAX_URL_BYTES} (R43).",
+                )
+
+
+def _common_prefix(low: str, high: str) -> str:
+    """The longest common prefix of two strings (of a whole set: of its min and max).
+
+    >>> _common_prefix("https://d.example/v/a.ts", "https://d.example/v/b/c.ts")
+    'https://d.example/v/'
+    """
+    short, long = 0, min(len(low), len(high))
+    while short < long:  # a binary search of C-level comparisons
+        middle = (short + long + 1) // 2
+        if high.startswith(low[:middle]):
+            short = middle
+        else:
+            long = middle - 1
+    return low[:short]
+
+
+def _directory(base: str) -> str:
+    """The URL up to the last ``/`` of its path: what a relative path is appended to."""
+    path_end = base.find("?")
+    if path_end == -1:
+        path_end = len(base)
+    return base[: base.rindex("/", 0, path_end) + 1]
+
+
+def _resolve(uri: str, base: str, ref: _Ref, where: Callable[[_Ref], str]) -> str | None:
+    """The absolute http(s) URL a reference names (RFC 3986 resolution), checked as a URL
+    to sign (R44); None for other schemes."""
+    scheme = _SCHEME.match(uri)
+    if scheme is not None and scheme.group(1).lower() not in ("http", "https"):
+        return None
+    uri, _, _fragment = uri.partition("#")  # never sent: the query goes before it
+    absolute = urljoin(base, uri)
+    if not absolute[:8].lower().startswith(("http://", "https://")):
+        return None  # relative to a BaseURL of another scheme
+    try:
+        prepared = prepare_url(absolute)
+    except InputError as exc:
+        raise InputError(ErrorCode.PLAYLIST_INVALID, f"{where(ref)}: {exc.message}") from None
+    if _ENCODED_DOT.search(prepared.split("?", 1)[0]) is not None:
+        # browsers read %2e as a dot segment, CloudFront does not (R26, R27)
+        raise InputError(
+            ErrorCode.PLAYLIST_INVALID,
+            f"{where(ref)}: the URI {uri!r} has an encoded dot (%2e); players and CloudFront "
+            "would request different paths. Write it as a plain path.",
+        )
+    return prepared
+
+
+def _literal_prefix(resource: str) -> str | None:
+    """For a resource ``scheme://host/literal*`` (one trailing ``*``, no other wildcard):
+    the prefix every URL it admits starts with (scheme and host lower case, R11);
+    None for any other shape.
+
+    >>> _literal_prefix("HTTPS://D.example/videos/*"), _literal_prefix("https://d.example/*.ts")
+    ('https://d.example/videos/', None)
+    """
+    literal = resource[:-1]
+    scheme, sep, rest = literal.partition("://")
+    if not resource.endswith("*") or not sep or "/" not in rest:
+        return None
+    if "*" in literal or "?" in literal:
+        return None
+    host, _, path = rest.partition("/")
+    return f"{scheme.lower()}://{host.lower()}/{path}"
+
+
+def _coverage(resource: str) -> Callable[[str, bool], bool]:
+    """A test: does ``resource`` admit a URL (or every URL starting with a template's
+    literal prefix)? R11, with a plain prefix test for the usual ``literal*`` shape."""
+    prefix = _literal_prefix(resource)
+    if prefix is not None:
+
+        def by_prefix(url: str, template: bool) -> bool:
+            return url.startswith(prefix)
+
+        return by_prefix
+
+    def by_pattern(url: str, template: bool) -> bool:
+        # a template's substitutions are unknown: only a trailing * can be trusted to
+        # admit them all
+        if template:
+            return False
+        return resource_matches(resource, url)
+
+    return by_pattern
+
+
+# ---------------------------------------------------------------------------
+# HLS
+
+# tags carrying a URI= attribute, and whether that URI names another playlist
+_HLS_URI_TAGS: Final = {
+    "#EXT-X-KEY:": _MEDIA,
+    "#EXT-X-MAP:": _MEDIA,
+    "#EXT-X-MEDIA:": _PLAYLIST,
+    "#EXT-X-I-FRAME-STREAM-INF:": _PLAYLIST,
+    "#EXT-X-SESSION-KEY:": _MEDIA,
+    "#EXT-X-SESSION-DATA:": _MEDIA,
+    "#EXT-X-PART:": _MEDIA,
+    "#EXT-X-PRELOAD-HINT:": _MEDIA,
+    "#EXT-X-RENDITION-REPORT:": _PLAYLIST,
+}
+_STREAM_INF: Final = "#EXT-X-STREAM-INF:"
+# a URI line (any non-blank line not starting with "#"), captured with the newline before
+# it and any CR after it; and a tag line that carries a URI. Neither can backtrack:
+# nothing follows the last repetition.
+_HLS_URI_LINE = re.compile(r"(\n[^#\r\n][^\n]*)")
+_HLS_TAG_LINE = re.compile(
+    r"\n(#EXT-X-(?:KEY|MAP|MEDIA|I-FRAME-STREAM-INF|SESSION-KEY|SESSION-DATA|PART|"
+    r"PRELOAD-HINT|RENDITION-REPORT|STREAM-INF):)[^\r\n]*"
+)
+# one attribute of an attribute list: NAME=value, value quoted or not (RFC 8216 4.2)
+_HLS_ATTRIBUTE = re.compile(r'([A-Z0-9-]+)=("[^"\r\n]*"|[^",\r\n]*)')
+_PLAYLIST_SUFFIXES: Final = (".m3u8", ".mpd")
+
+
+def _names_playlist(uri: str) -> bool:
+    """Tell whether a URI ends in ``.m3u8`` or ``.mpd`` before its query."""
+    path = uri.split("?", 1)[0].split("#", 1)[0]
+    return path.lower().endswith(_PLAYLIST_SUFFIXES)
+
+
+class _HlsScan:
+    """Every URI of an HLS playlist.
+
+    The text is split once, by a C-level regular expression, into :attr:`parts`: odd
+    parts are the URI lines (each with the newline before it), even parts everything
+    between them (tags, comments, blank lines), so ``"".join(parts)`` is the text.
+    Segment lines are the bulk of a media playlist: when every one of them is a plain
+    relative path (no scheme, query, dot segment, escape or space), they all resolve
+    inside the playlist's folder and are checked and rewritten together
+    (:attr:`bulk`); otherwise each becomes a reference of its own. References are
+    ``(part index, start, end, ...)`` with offsets inside their part.
+    """
+
+    __slots__ = (
+        "base",
+        "base_dir",
+        "bulk",
+        "crlf",
+        "keep_nested",
+        "longest",
+        "parts",
+        "refs",
+        "text",
+    )
+
+    def __init__(self, text: str, base: str, keep_nested: bool) -> None:
+        self.text = text
+        self.base = base
+        self.base_dir = _directory(base)
+        self.keep_nested = keep_nested
+        if "\r" in text and text.count("\r") != text.count("\r\n"):
+            bare = re.search(r"\r(?!\n)", text)
+            raise self._invalid(bare.start() if bare is not None else 0, _BARE_CR)
+        self.parts = parts = _HLS_URI_LINE.split(text)
+        self.refs: list[_Ref] = []
+        #: True when the URI lines are all plain relative paths, handled together
+        self.bulk = False
+        #: the bulk URI lines end with CRLF (each odd part ends with its CR)
+        self.crlf = False
+        self.longest = 0
+        tags = list(_HLS_TAG_LINE.finditer(text))
+        starts: list[int] = []  # where each part starts in the text, when needed
+        if tags and (len(parts) > 1 and tags[-1].start() >= len(parts[0])):
+            starts = [0, *accumulate(map(len, parts))]
+        variants: list[int] = []  # the offsets of #EXT-X-STREAM-INF lines
+        for tag in tags:
+            offset = tag.start() + 1
+            line = tag.group(0)[1:]
+            if tag.group(1) == _STREAM_INF:
+                variants.append(offset)
+                continue
+            found = _hls_uri_attribute(line, partial(self._line, offset))
+            if found is not None:
+                start, end, tag_kind = found
+                uri = line[start:end]
+                kind = _PLAYLIST if tag_kind == _PLAYLIST or _names_playlist(uri) else _MEDIA
+                index = bisect_right(starts, offset) - 1 if starts else 0
+                shift = offset - (starts[index] if starts else 0)
+                self.refs.append((index, shift + start, shift + end, uri, base, kind))
+        if variants or not self._all_simple():
+            if not starts and variants:
+                starts = [0, *accumulate(map(len, parts))]
+            self._uri_lines(variants, starts)
+
+    def _line(self, offset: int) -> str:
+        return f"line {self.text.count(chr(10), 0, offset) + 1}"
+
+    def _invalid(self, offset: int, what: str) -> InputError:
+        return InputError(ErrorCode.PLAYLIST_INVALID, f"{self._line(offset)}: {what}")
+
+    def where(self, ref: _Ref) -> str:
+        return self._line(sum(map(len, self.parts[: ref[0]])) + ref[1])
+
+    def _all_simple(self) -> bool:
+        """Tell whether every URI line is a plain relative path (``_SIMPLE``)."""
+        uris = self.parts[1::2]
+        joined = "".join(uris)  # each with its newline first
+        # the characters outside _SIMPLE (bytes: translate's fastest form; anything not
+        # ASCII stays behind as UTF-8)
+        remainder = joined.encode("utf-8", "surrogatepass").translate(None, _SIMPLE_BYTES)
+        if remainder == b"\n\r" * len(uris) and uris:
+            self.crlf = True
+            joined = joined.replace("\r", "")
+        elif remainder != b"\n" * len(uris):
+            return False
+        if "/" in joined:
+            if "\n." in joined or "\n/" in joined or "/." in joined:
+                return False
+        elif "\n." in joined and ("\n.\n" in f"{joined}\n" or "\n..\n" in f"{joined}\n"):
+            return False  # without a slash, a dot segment is a whole line
+        if self.keep_nested:
+            lowered = joined.lower() + "\n"
+            if ".m3u8\n" in lowered or ".mpd\n" in lowered:
+                return False
+        self.longest = max(map(len, uris), default=1) - 1 - self.crlf
+        self.bulk = bool(uris)
+        return True
+
+    def _uri_lines(self, variants: list[int], starts: list[int]) -> None:
+        """One reference per URI line; the first URI line after #EXT-X-STREAM-INF names
+        a variant playlist."""
+        parts = self.parts
+        append = self.refs.append
+        base = self.base
+        waiting = iter(variants)
+        next_variant = next(waiting, -1)
+        pending = -1  # an #EXT-X-STREAM-INF line still waiting for its URI line
+        for index in range(1, len(parts), 2):
+            while next_variant != -1 and next_variant < starts[index]:
+                if pending != -1:
+                    raise self._invalid(pending, _NO_VARIANT_URI)
+                pending, next_variant = next_variant, next(waiting, -1)
+            part = parts[index]
+            start, end = 1, len(part) - 1 if part[-1] == "\r" else len(part)
+            if part[1] in " \t" or part[end - 1] in " \t":
+                content = part[1:end]
+                stripped = content.strip(" \t")
+                if not stripped or stripped[0] == "#":
+                    continue  # a blank or indented comment line
+                start = 1 + len(content) - len(content.lstrip(" \t"))
+                end = start + len(stripped)
+            uri = part[start:end]
+            kind = _PLAYLIST if pending != -1 or _names_playlist(uri) else _MEDIA
+            pending = -1
+            append((index, start, end, uri, base, kind))
+        if pending != -1:
+            raise self._invalid(pending, _NO_VARIANT_URI)
+        if next_variant != -1:
+            raise self._invalid(next_variant, _NO_VARIANT_URI)
+        self.refs.sort()
+
+    def expand_bulk(self) -> None:
+        """Turn the bulk URI lines into references of their own."""
+        if self.bulk:
+            self._uri_lines([], [])
+        self.bulk = False
+
+    def check_bulk_lengths(self, extra: int) -> None:
+        """R43 for the bulk URI lines: the longest one decides."""
+        if not self.bulk or len(self.base_dir) + self.longest + extra <= MAX_URL_BYTES:
+            return
+        for index in range(1, len(self.parts), 2):
+            length = len(self.base_dir) + len(self.parts[index]) - 1 - self.crlf + extra
+            if length > MAX_URL_BYTES:
+                raise InputError(
+                    ErrorCode.PLAYLIST_INVALID,
+                    f"{self.where((index, 1, 1, '', '', 0))}: the signed URI would be "
+                    f"{length} bytes; CloudFront accepts at most {MAX_URL_BYTES} (R43).",
+                )
+
+
+_NO_VARIANT_URI: Final = "#EXT-X-STREAM-INF is not followed by the variant's URI line."
+_BARE_CR: Final = "a carriage return that ends no line (lines end with LF or CRLF, RFC 8216)."
+
+
+def _hls_uri_attribute(line: str, where: Callable[[], str]) -> tuple[int, int, int] | None:
+    """(start, end, kind) of the URI= value of a tag line, or None when it has none."""
+    colon = line.index(":")
+    kind = _HLS_URI_TAGS[line[: colon + 1]]
+    end = len(line)
+    position = colon + 1
+    found: tuple[int, int, int] | None = None
+    while position < end:
+        match = _HLS_ATTRIBUTE.match(line, position, end)
+        if match is None:
+            raise _bad_attributes(line, where, position)
+        if match.group(1) == "URI":
+            value_start, value_end = match.span(2)
+            if line[value_start] != '"' or value_end - value_start < 3:
+                raise InputError(
+                    ErrorCode.PLAYLIST_INVALID,
+                    f"{where()}: URI must be a non-empty quoted string (RFC 8216).",
+                )
+            if found is not None:
+                raise InputError(
+                    ErrorCode.PLAYLIST_INVALID, f"{where()}: the tag has two URI attributes."
+                )
+            found = (value_start + 1, value_end - 1, kind)
+        position = match.end()
+        if position < end:
+            if line[position] != ",":
+                raise _bad_attributes(line, where, position)
+            position += 1
+    return found
+
+
+def _bad_attributes(line: str, where: Callable[[], str], position: int) -> InputError:
+    tag = line.split(":", 1)[0]
+    return InputError(
+        ErrorCode.PLAYLIST_INVALID,
+        f"{where()}: the attribute list of {tag} is malformed at column {position + 1}.",
+    )
+
+
+def _write_hls(scan: _HlsScan, job: _Job, query: str, absolute: bool) -> str:
+    parts = scan.parts
+    refs = job.refs
+    resolved = job.resolved
+    # back to front, so that several URIs in one part keep their offsets
+    for index in reversed(job.signed):
+        slot, start, end, uri, _base, _kind = refs[index]
+        part = parts[slot]
+        cut = end if "#" not in uri else start + uri.index("#")
+        if absolute:
+            new = resolved[index]
+            parts[slot] = f"{part[:start]}{new}{_separator(new)}{query}{part[cut:]}"
+        else:
+            parts[slot] = f"{part[:cut]}{_separator(part[start:cut])}{query}{part[cut:]}"
+    if not scan.bulk:
+        return "".join(parts)
+    uris = parts[1::2]
+    tail = "?" + query
+    if scan.crlf:  # the query goes before the CR
+        uris = list(map(itemgetter(slice(None, -1)), uris))
+        tail += "\r"
+    if absolute:
+        uris = list(map(str.replace, uris, repeat("\n"), repeat("\n" + scan.base_dir), repeat(1)))
+    # what lies between the URI lines, each URI line, and after each of them its query
+    pieces = [tail] * (len(parts) + len(parts) // 2)
+    pieces[0::3] = parts[0::2]
+    pieces[1::3] = uris
+    return "".join(pieces)
+
+
+def _separator(uri: str) -> str:
+    """What joins the signing query to a URI: ``&`` after its own query (even an empty
+    one: ``a.ts?&Policy=…`` rebuilds as ``a.ts?``, R26), else ``?``."""
+    return "&" if "?" in uri else "?"
+
+
+# ---------------------------------------------------------------------------
+# DASH
+
+# the URI-carrying attributes of DASH elements, and the scope whose Representations they
+# serve: 1 = the element's parent, 2 = its grandparent (SegmentURL sits in a SegmentList)
+_DASH_ATTRIBUTES: Final = {
+    "SegmentTemplate": (("media", "initialization", "index"), 1),
+    "SegmentURL": (("media", "index"), 2),
+    "Initialization": (("sourceURL",), 2),
+    "RepresentationIndex": (("sourceURL",), 2),
+}
+_XML_NAME = re.compile(r"[A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?")
+_XML_SPACE = re.compile(r"[ \t\r\n]*")
+_XML_ATTRIBUTE = re.compile(
+    r"([A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)[ \t\r\n]*=[ \t\r\n]*([\"'])"
+)
+# the rest of a start tag up to its ">": no continuation after the star, so a match never
+# backtracks; what follows is checked by hand
+_XML_TAG_REST = re.compile(r"""(?:[^"'<>]|"[^"<]*"|'[^'<]*')*""")
+_XML_END_TAG = re.compile(r"</([A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)[ \t\r\n]*>")
+_XML_REFERENCE = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9A-Fa-f]{1,6}));")
+_XML_ENTITIES: Final = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+_XML_ESCAPES: Final = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;"}
+)
+
+
+class _Frame:
+    """An open element: its name, the base URL it inherits and the one its children use."""
+
+    __slots__ = ("base", "deep", "has_base", "inherited", "local", "name", "offset")
+
+    def __init__(self, name: str, local: str, inherited: str, offset: int) -> None:
+        self.name = name
+        #: the DASH element name, or "" for an element of another namespace
+        self.local = local
+        self.inherited = inherited
+        self.base = inherited
+        self.has_base = False
+        #: a BaseURL below one of this element's children changes the base under it
+        self.deep = False
+        self.offset = offset
+
+
+class _DashScan:
+    """Every URI of a DASH manifest, from one linear pass over the XML text.
+
+    Not a general XML parser: enough XML to find elements, attributes and text safely.
+    Document type declarations (and so entities) are refused; character references and
+    the five predefined entities are decoded.
+    """
+
+    def __init__(self, text: str, base: str) -> None:
+        self.text = text
+        self.refs: list[_Ref] = []
+        #: per reference (by start offset): what names it, e.g. "<SegmentURL media>"
+        self.labels: dict[int, str] = {}
+        #: per reference (by start offset): the element whose Representations it serves
+        self.scopes: dict[int, _Frame] = {}
+        self._scan(base)
+
+    def where(self, ref: _Ref) -> str:
+        line = self.text.count("\n", 0, ref[1]) + 1
+        return f"line {line}, {self.labels.get(ref[1], 'element')}"
+
+    def _error(self, offset: int, what: str) -> InputError:
+        line = self.text.count("\n", 0, offset) + 1
+        return InputError(ErrorCode.PLAYLIST_INVALID, f"line {line}: {what}")
+
+    def _scan(self, base: str) -> None:
+        text = self.text
+        position = 1 if text.startswith(_BOM) else 0
+        stack: list[_Frame] = []
+        dash_prefixes: frozenset[str] = frozenset()
+        root_done = False
+        content_start = -1  # inside a BaseURL: where its text starts
+        while True:
+            lt = text.find("<", position)
+            if lt == -1:
+                break
+            if content_start != -1 and not text.startswith("</", lt):
+                raise self._error(lt, "a BaseURL element must hold only its URL.")
+            if text.startswith("<!--", lt):
+                position = self._past(lt, "-->", "comment")
+                continue
+            if text.startswith("<?", lt):
+                position = self._past(lt, "?>", "processing instruction")
+                continue
+            if text.startswith("<![CDATA[", lt) and stack:
+                position = self._past(lt, "]]>", "CDATA section")
+                continue
+            if text.startswith("<!", lt):
+                raise self._error(
+                    lt,
+                    "document type declarations and entities are not accepted in a DASH "
+                    "manifest (they allow entity-expansion attacks).",
+                )
+            if text.startswith("</", lt):
+                match = _XML_END_TAG.match(text, lt)
+                if match is None or not stack or match.group(1) != stack[-1].name:
+                    expected = f"</{stack[-1].name}>" if stack else "no end tag"
+                    raise self._error(lt, f"malformed or unexpected end tag (expected {expected}).")
+                frame = stack.pop()
+                if content_start != -1:
+                    self._base_url(content_start, lt, stack)
+                    content_start = -1
+                position = match.end()
+                root_done = not stack
+                continue
+            match = _XML_NAME.match(text, lt + 1)
+            if match is None:
+                raise self._error(lt, "a '<' that starts no element.")
+            if root_done:
+                raise self._error(lt, "an element after the end of the root element.")
+            name = match.group(0)
+            prefix, _, local = name.rpartition(":")
+            if stack and local not in _DASH_ATTRIBUTES:
+                # most elements (S of a SegmentTimeline...) carry no URI: skip to their end
+                attributes: dict[str, tuple[int, int]] = {}
+                position, empty = self._skip_attributes(match.end(), lt)
+            else:
+                attributes, position, empty = self._attributes(match.end(), lt)
+            if not stack:
+                dash_prefixes = _dash_prefixes(attributes, text)
+                if local != "MPD" or prefix not in dash_prefixes:
+                    raise InputError(
+                        ErrorCode.PLAYLIST_INVALID,
+                        f"The root element is <{name}>: the text is neither an HLS playlist "
+                        "(#EXTM3U) nor a DASH manifest (<MPD>).",
+                    )
+            elif len(stack) >= _MAX_DEPTH:
+                raise self._error(lt, f"elements nested more than {_MAX_DEPTH} deep.")
+            frame = _Frame(
+                name,
+                local if prefix in dash_prefixes else "",
+                stack[-1].base if stack else base,
+                lt,
+            )
+            uri_attributes = _DASH_ATTRIBUTES.get(frame.local)
+            if uri_attributes is not None:
+                names, up = uri_attributes
+                scope = stack[-up] if len(stack) >= up else None
+                # in document order: the rewrite splices front to back
+                found = sorted((attributes[a], a) for a in names if a in attributes)
+                for span, attribute in found:
+                    self._attribute_ref(frame, attribute, span, scope)
+            if frame.local == "BaseURL" and not empty:
+                content_start = position
+            if not empty:
+                stack.append(frame)
+            elif not stack:
+                root_done = True
+        if stack:
+            frame = stack[-1]
+            raise self._error(frame.offset, f"<{frame.name}> is never closed.")
+        if not root_done:
+            raise InputError(ErrorCode.PLAYLIST_INVALID, "The DASH manifest has no <MPD> element.")
+
+    def _past(self, start: int, terminator: str, what: str) -> int:
+        end = self.text.find(terminator, start + 2)
+        if end == -1:
+            raise self._error(start, f"an unterminated {what}.")
+        return end + len(terminator)
+
+    def _skip_attributes(self, position: int, lt: int) -> tuple[int, bool]:
+        """The offset after a start tag whose attributes do not matter, and whether it is
+        an empty-element tag."""
+        text = self.text
+        end = _XML_TAG_REST.match(text, position).end()  # type: ignore[union-attr]
+        if text.startswith(">", end):
+            return end + 1, text[end - 1] == "/"
+        raise self._error(lt, "a malformed start tag.")
+
+    def _attributes(self, position: int, lt: int) -> tuple[dict[str, tuple[int, int]], int, bool]:
+        """The attributes of a start tag (name -> value span), the offset after the tag,
+        and whether it is an empty-element tag."""
+        text = self.text
+        attributes: dict[str, tuple[int, int]] = {}
+        while True:
+            position = _XML_SPACE.match(text, position).end()  # type: ignore[union-attr]
+            if text.startswith(">", position):
+                return attributes, position + 1, False
+            if text.startswith("/>", position):
+                return attributes, position + 2, True
+            match = _XML_ATTRIBUTE.match(text, position)
+            if match is None:
+                raise self._error(lt, "a malformed start tag.")
+            quote = match.group(2)
+            value_start = match.end()
+            value_end = text.find(quote, value_start)
+            if value_end == -1 or text.find("<", value_start, value_end) != -1:
+                raise self._error(lt, f"the value of {match.group(1)} is not closed.")
+            if match.group(1) in attributes:
+                raise self._error(lt, f"the attribute {match.group(1)} appears twice.")
+            attributes[match.group(1)] = (value_start, value_end)
+            position = value_end + 1
+
+    def _attribute_ref(
+        self, frame: _Frame, attribute: str, span: tuple[int, int], scope: _Frame | None
+    ) -> None:
+        start, end = span
+        label = f"<{frame.name} {attribute}>"
+        uri = self._decode(start, end, label)
+        if not uri:
+            return
+        if frame.local == "SegmentTemplate" and "$" in uri:
+            kind = _TEMPLATE
+        else:
+            kind = _PLAYLIST if _names_playlist(uri) else _MEDIA
+        self.refs.append((-1, start, end, uri, frame.inherited, kind))
+        self.labels[start] = label
+        if scope is not None:
+            self.scopes[start] = scope
+
+    def _base_url(self, start: int, end: int, stack: list[_Frame]) -> None:
+        """Record a BaseURL's text and make it the base of its parent's children."""
+        raw = self.text[start:end]
+        stripped = raw.strip(" \t\r\n")
+        if not stripped:
+            return
+        start += len(raw) - len(raw.lstrip(" \t\r\n"))
+        end = start + len(stripped)
+        uri = self._decode(start, end, "<BaseURL>")
+        parent = stack[-1]
+        kind = _PLAYLIST if _names_playlist(uri) else _MEDIA
+        self.refs.append((-1, start, end, uri, parent.inherited, kind))
+        self.labels[start] = "<BaseURL>"
+        for ancestor in stack[:-1]:
+            ancestor.deep = True
+        if not parent.has_base:  # later BaseURLs are alternatives (DASH 5.6.5)
+            parent.has_base = True
+            absolute = urljoin(parent.inherited, uri)
+            try:
+                parent.base = prepare_url(absolute)
+            except InputError:
+                parent.base = absolute  # reported when the BaseURL itself is signed
+
+    def _decode(self, start: int, end: int, label: str) -> str:
+        raw = self.text[start:end]
+        if "&" not in raw:
+            return raw
+        expected = raw.count("&")
+        decoded, count = _XML_REFERENCE.subn(_xml_character, raw)
+        if count != expected or "\x00" in decoded:
+            raise self._error(
+                start, f"{label}: an '&' that starts no character reference (write &amp;)."
+            )
+        return decoded
+
+
+def _xml_character(match: re.Match[str]) -> str:
+    if match.group(1) is not None:
+        return _XML_ENTITIES[match.group(1)]
+    code = int(match.group(2)) if match.group(2) is not None else int(match.group(3), 16)
+    return chr(code) if 0 < code <= 0x10FFFF else "\x00"
+
+
+def _dash_prefixes(attributes: dict[str, tuple[int, int]], text: str) -> frozenset[str]:
+    """The element prefixes naming the DASH namespace, from the root's declarations ("" is
+    the unprefixed name, which counts when there is no default namespace)."""
+    prefixes = set()
+    default = attributes.get("xmlns")
+    if default is None or text[default[0] : default[1]] == _DASH_NS:
+        prefixes.add("")
+    for name, (start, end) in attributes.items():
+        if name.startswith("xmlns:") and text[start:end] == _DASH_NS:
+            prefixes.add(name[6:])
+    return frozenset(prefixes)
+
+
+def _write_dash(text: str, job: _Job, query: str, absolute: bool, scan: _DashScan) -> str:
+    xml_query = query.replace("&", "&amp;")
+    pieces: list[str] = []
+    position = 0
+    for index in job.signed:
+        _slot, start, end, uri, _base, _kind = job.refs[index]
+        pieces.append(text[position:start])
+        position = end
+        uri, hash_mark, fragment = uri.partition("#")
+        scope = scan.scopes.get(start)
+        if absolute and (scope is None or not scope.deep):
+            # with a deeper BaseURL the URI resolves differently per Representation: it
+            # stays relative, and those BaseURLs are written absolute instead
+            uri = job.resolved[index]
+        separator = _separator(uri)
+        if uri is job.refs[index][3] and not hash_mark:
+            # as written (character references included), then the query
+            pieces.append(f"{text[start:end]}{separator.replace('&', '&amp;')}{xml_query}")
+        else:
+            pieces.append(f"{uri}{separator}{query}{hash_mark}{fragment}".translate(_XML_ESCAPES))
+    pieces.append(text[position:])
+    return "".join(pieces)
