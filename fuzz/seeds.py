@@ -10,7 +10,7 @@ import json
 import shutil
 
 from frontgate.policy import policy_json
-from fuzz._common import CORPUS, EC_ID, KEYS, NOW, RSA_ID, D, signers
+from fuzz._common import CORPUS, EC_ID, KEYS, NOW, ROOT, RSA_ID, D, signers
 
 LATER = NOW + 3600
 
@@ -113,7 +113,11 @@ def build() -> dict[str, dict[str, bytes]]:
             ).encode()
         },
         "edge": {},
-        "playlist": {"empty": b"#EXTM3U\n"},
+        # the streaming tests' own playlists, each after a selector byte (mode)
+        "playlist": {
+            path.name: bytes([index % 4]) + path.read_bytes()
+            for index, path in enumerate(sorted((ROOT / "tests" / "data" / "playlists").iterdir()))
+        },
     }
     signed = urls["edge-local"].split("?", 1)
     for name, extra in {

@@ -133,3 +133,43 @@ def test_campaign_policy_round_trip_input_is_refused_by_the_signer() -> None:
     resource JSON would have to escape (R44)."""
     data = (CORPUS / "policy" / "regression-campaign-roundtrip-9f953c9d").read_bytes()
     harness("policy")(data)
+
+
+def test_playlist_with_an_unbalanced_ipv6_bracket_is_playlist_invalid() -> None:
+    """Found by the playlist harness: urllib's "Invalid IPv6 URL" ValueError escaped
+    sign_playlist; it is a playlist-invalid InputError naming the URI."""
+    import warnings
+
+    from fuzz._common import EC_ID, NOW, D, signers
+
+    from frontgate.errors import InputError
+    from frontgate.streaming import sign_playlist
+
+    text = "#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4,\nhttp://[oops/seg1.ts\n#EXT-X-ENDLIST\n"
+    url = f"{D}/v/42/index.m3u8"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(InputError) as refused:
+            sign_playlist(text, url, signers()[EC_ID], expires_in=60, now=NOW)
+    assert refused.value.code == "playlist-invalid"
+    assert "http://[oops/seg1.ts" in refused.value.message
+
+
+def test_playlist_tag_ending_in_an_empty_uri_is_playlist_invalid() -> None:
+    """Found by the playlist harness: ``URI=`` at the end of a tag line read one character
+    past the line (IndexError); it is the empty-URI refusal (RFC 8216)."""
+    import warnings
+
+    from fuzz._common import EC_ID, NOW, D, signers
+
+    from frontgate.errors import InputError
+    from frontgate.streaming import sign_playlist
+
+    text = "#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXT-X-KEY:METHOD=AES-128,URI=\n#EXTINF:4,\nx.ts\n"
+    url = f"{D}/v/42/index.m3u8"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(InputError) as refused:
+            sign_playlist(text, url, signers()[EC_ID], expires_in=60, now=NOW)
+    assert refused.value.code == "playlist-invalid"
+    assert "URI must be a non-empty quoted string" in refused.value.message
