@@ -173,3 +173,28 @@ def test_playlist_tag_ending_in_an_empty_uri_is_playlist_invalid() -> None:
             sign_playlist(text, url, signers()[EC_ID], expires_in=60, now=NOW)
     assert refused.value.code == "playlist-invalid"
     assert "URI must be a non-empty quoted string" in refused.value.message
+
+
+def test_dash_base_url_with_an_unbalanced_ipv6_bracket_is_playlist_invalid() -> None:
+    """The playlist campaign's finding: the same urllib ValueError, from a DASH
+    <BaseURL> resolved as the base of what it holds; the BaseURL is refused by name."""
+    import warnings
+
+    from fuzz._common import EC_ID, NOW, D, signers
+
+    from frontgate.errors import InputError
+    from frontgate.streaming import sign_playlist
+
+    text = (
+        '<?xml version="1.0"?>\n<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static">'
+        "<BaseURL>http://[oops/v/</BaseURL><Period><AdaptationSet><Representation id='1' "
+        "bandwidth='1'><BaseURL>a.mp4</BaseURL></Representation></AdaptationSet></Period></MPD>\n"
+    )
+    url = f"{D}/v/42/index.mpd"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(InputError) as refused:
+            sign_playlist(text, url, signers()[EC_ID], expires_in=60, now=NOW)
+    assert refused.value.code == "playlist-invalid"
+    assert "<BaseURL>" in refused.value.message
+    harness("playlist")((CORPUS / "playlist" / "regression-campaign-baseurl-4d28e00c").read_bytes())

@@ -901,11 +901,10 @@ class _DashScan:
             ancestor.deep = True
         if not parent.has_base:  # later BaseURLs are alternatives (DASH 5.6.5)
             parent.has_base = True
-            absolute = urljoin(parent.inherited, uri)
             try:
-                parent.base = prepare_url(absolute)
-            except InputError:
-                parent.base = absolute  # reported when the BaseURL itself is signed
+                parent.base = prepare_url(urljoin(parent.inherited, uri))
+            except (InputError, ValueError):  # ValueError: urllib's "Invalid IPv6 URL"
+                parent.base = uri  # reported when the BaseURL itself is signed
 
     def _decode(self, start: int, end: int, label: str) -> str:
         raw = self.text[start:end]
