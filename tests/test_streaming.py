@@ -281,6 +281,27 @@ def test_dash_absolute_with_a_base_url_per_representation(rsa: Signer, verifier:
     assert all(uri.startswith(f"{D}/videos/9/media/") for uri in dash_uris(signed, app))
 
 
+def test_dash_namespace_in_the_old_spelling(rsa: Signer) -> None:
+    text = fixture("dash_number.mpd").replace(
+        'xmlns="urn:mpeg:dash:schema:mpd:2011"', 'xmlns="urn:mpeg:DASH:schema:MPD:2011"'
+    )
+    signed = sign(text, FIXTURES["dash_number.mpd"][0], rsa)
+    assert unsign(signed) == text
+    assert signed.count("Policy=") == 4
+
+
+def test_elements_of_other_namespaces_are_left_alone(rsa: Signer) -> None:
+    text = (
+        '<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" xmlns:x="urn:example">'
+        '<x:BaseURL>x/</x:BaseURL><Period><x:SegmentURL media="a.m4s"/>'
+        '<AdaptationSet><SegmentTemplate media="$Number$.m4s"/></AdaptationSet>'
+        "</Period></MPD>"
+    )
+    signed = sign(text, f"{D}/v/m.mpd", rsa)
+    assert '<x:BaseURL>x/</x:BaseURL><Period><x:SegmentURL media="a.m4s"/>' in signed
+    assert 'media="$Number$.m4s?Policy=' in signed
+
+
 def test_dash_character_references_are_kept(rsa: Signer) -> None:
     url = FIXTURES["dash_segment_list.mpd"][0]
     signed = sign(fixture("dash_segment_list.mpd"), url, rsa)
@@ -623,6 +644,18 @@ def test_blank_lines_stay_blank(rsa: Signer) -> None:
     lines = signed.split("\r\n")
     assert (lines[1], lines[4], lines[5]) == ("", "", "  ")
     assert unsign(signed) == text
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n"])
+@pytest.mark.parametrize("odd", [".", "..", "./a.ts", "../a.ts", ".hidden.ts", "a//b.ts"])
+def test_dot_segments_resolve_as_players_do(
+    odd: str, end: str, rsa: Signer, verifier: Verifier
+) -> None:
+    text = end.join(["#EXTM3U", "#EXTINF:4,", "a.ts", "#EXTINF:4,", odd, "#EXTINF:4,", "b.ts", ""])
+    url = f"{D}/v/42/index.m3u8"
+    signed = sign(text, url, rsa)
+    assert unsign(signed) == text
+    assert_verifies(signed, url, verifier, 3)
 
 
 def test_long_attribute_lists_are_read_once() -> None:

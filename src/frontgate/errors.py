@@ -113,8 +113,8 @@ class BackendError(FrontgateError):
 def extra_missing(what: str, extra: str) -> ConfigError:
     """The error an adapter raises when its optional dependency is not installed.
 
-    >>> str(extra_missing("frontgate edge needs uvicorn", "edge"))
-    "frontgate edge needs uvicorn: pip install 'frontgate[edge]'."
+    >>> str(extra_missing("frontgate edge needs granian", "edge"))
+    "frontgate edge needs granian: pip install 'frontgate[edge]'."
     """
     return ConfigError(ErrorCode.EXTRA_MISSING, f"{what}: pip install 'frontgate[{extra}]'.")
 

@@ -22,6 +22,7 @@ __all__ = [
     "EDGE_MESSAGES",
     "EdgeResponse",
     "bad_request",
+    "body_refused",
     "error_response",
     "method_not_allowed",
     "new_request_id",
@@ -175,6 +176,12 @@ def request_too_large(
     if url:
         return _html_error(414, "", "The URL is too long.", request_id, reason)
     return _html_error(400, "", "The request line and headers are too large.", request_id, reason)
+
+
+def body_refused(*, request_id: str | None = None, strict: bool = False) -> EdgeResponse:
+    """403 with the HTML error page: a ``GET`` or ``HEAD`` that carries a body."""
+    reason = None if strict else "body-on-get"
+    return _html_error(403, "", "Bad request.", request_id, reason)
 
 
 def path_refused(*, request_id: str | None = None, strict: bool = False) -> EdgeResponse:

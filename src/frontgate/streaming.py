@@ -302,6 +302,8 @@ class _Job:
     def check_lengths(self, extra: int) -> None:
         """R43: every signed URI as the player will request it stays within 8,192 bytes."""
         limit = MAX_URL_BYTES - extra
+        if max(map(len, self.resolved.values()), default=0) <= limit:
+            return
         for index in self.signed:
             if len(self.resolved[index]) > limit:
                 ref = self.refs[index]
@@ -436,8 +438,9 @@ _PLAYLIST_SUFFIXES: Final = (".m3u8", ".mpd")
 
 def _names_playlist(uri: str) -> bool:
     """Tell whether a URI ends in ``.m3u8`` or ``.mpd`` before its query."""
-    path = uri.split("?", 1)[0].split("#", 1)[0]
-    return path.lower().endswith(_PLAYLIST_SUFFIXES)
+    if "?" in uri or "#" in uri:
+        uri = uri.split("?", 1)[0].split("#", 1)[0]
+    return uri[-5:].lower().endswith(_PLAYLIST_SUFFIXES)
 
 
 class _HlsScan:
@@ -525,16 +528,19 @@ class _HlsScan:
             joined = joined.replace("\r", "")
         elif remainder != b"\n" * len(uris):
             return False
+        lengths = list(map(len, uris))  # each counting its newline (and CR)
         if "/" in joined:
             if "\n." in joined or "\n/" in joined or "/." in joined:
                 return False
-        elif "\n." in joined and ("\n.\n" in f"{joined}\n" or "\n..\n" in f"{joined}\n"):
-            return False  # without a slash, a dot segment is a whole line
+        elif min(lengths, default=9) < 4 + self.crlf and (
+            "\n.\n" in f"{joined}\n" or "\n..\n" in f"{joined}\n"
+        ):
+            return False  # without a slash, a dot segment is a whole line: "." or ".."
         if self.keep_nested:
             lowered = joined.lower() + "\n"
             if ".m3u8\n" in lowered or ".mpd\n" in lowered:
                 return False
-        self.longest = max(map(len, uris), default=1) - 1 - self.crlf
+        self.longest = max(lengths, default=1) - 1 - self.crlf
         self.bulk = bool(uris)
         return True
 
@@ -750,29 +756,30 @@ class _DashScan:
             lt = text.find("<", position)
             if lt == -1:
                 break
-            if content_start != -1 and not text.startswith("</", lt):
+            after = text[lt + 1 : lt + 2]
+            if content_start != -1 and after != "/":
                 raise self._error(lt, "a BaseURL element must hold only its URL.")
-            if text.startswith("<!--", lt):
-                position = self._past(lt, "-->", "comment")
-                continue
-            if text.startswith("<?", lt):
-                position = self._past(lt, "?>", "processing instruction")
-                continue
-            if text.startswith("<![CDATA[", lt) and stack:
-                position = self._past(lt, "]]>", "CDATA section")
-                continue
-            if text.startswith("<!", lt):
+            if after == "!":
+                if text.startswith("<!--", lt):
+                    position = self._past(lt, "-->", "comment")
+                    continue
+                if text.startswith("<![CDATA[", lt) and stack:
+                    position = self._past(lt, "]]>", "CDATA section")
+                    continue
                 raise self._error(
                     lt,
                     "document type declarations and entities are not accepted in a DASH "
                     "manifest (they allow entity-expansion attacks).",
                 )
-            if text.startswith("</", lt):
+            if after == "?":
+                position = self._past(lt, "?>", "processing instruction")
+                continue
+            if after == "/":
                 match = _XML_END_TAG.match(text, lt)
                 if match is None or not stack or match.group(1) != stack[-1].name:
                     expected = f"</{stack[-1].name}>" if stack else "no end tag"
                     raise self._error(lt, f"malformed or unexpected end tag (expected {expected}).")
-                frame = stack.pop()
+                stack.pop()
                 if content_start != -1:
                     self._base_url(content_start, lt, stack)
                     content_start = -1
@@ -802,24 +809,23 @@ class _DashScan:
                     )
             elif len(stack) >= _MAX_DEPTH:
                 raise self._error(lt, f"elements nested more than {_MAX_DEPTH} deep.")
-            frame = _Frame(
-                name,
-                local if prefix in dash_prefixes else "",
-                stack[-1].base if stack else base,
-                lt,
-            )
-            uri_attributes = _DASH_ATTRIBUTES.get(frame.local)
+            if prefix not in dash_prefixes:
+                local = ""  # an element of another namespace
+            inherited = stack[-1].base if stack else base
+            uri_attributes = _DASH_ATTRIBUTES.get(local)
             if uri_attributes is not None:
                 names, up = uri_attributes
                 scope = stack[-up] if len(stack) >= up else None
                 # in document order: the rewrite splices front to back
-                found = sorted((attributes[a], a) for a in names if a in attributes)
+                found = [(attributes[a], a) for a in names if a in attributes]
+                if len(found) > 1:
+                    found.sort()
                 for span, attribute in found:
-                    self._attribute_ref(frame, attribute, span, scope)
-            if frame.local == "BaseURL" and not empty:
-                content_start = position
+                    self._attribute_ref(name, local, inherited, attribute, span, scope)
             if not empty:
-                stack.append(frame)
+                if local == "BaseURL":
+                    content_start = position
+                stack.append(_Frame(name, local, inherited, lt))
             elif not stack:
                 root_done = True
         if stack:
@@ -868,18 +874,24 @@ class _DashScan:
             position = value_end + 1
 
     def _attribute_ref(
-        self, frame: _Frame, attribute: str, span: tuple[int, int], scope: _Frame | None
+        self,
+        name: str,
+        local: str,
+        inherited: str,
+        attribute: str,
+        span: tuple[int, int],
+        scope: _Frame | None,
     ) -> None:
         start, end = span
-        label = f"<{frame.name} {attribute}>"
+        label = f"<{name} {attribute}>"
         uri = self._decode(start, end, label)
         if not uri:
             return
-        if frame.local == "SegmentTemplate" and "$" in uri:
+        if local == "SegmentTemplate" and "$" in uri:
             kind = _TEMPLATE
         else:
             kind = _PLAYLIST if _names_playlist(uri) else _MEDIA
-        self.refs.append((-1, start, end, uri, frame.inherited, kind))
+        self.refs.append((-1, start, end, uri, inherited, kind))
         self.labels[start] = label
         if scope is not None:
             self.scopes[start] = scope
@@ -931,10 +943,11 @@ def _dash_prefixes(attributes: dict[str, tuple[int, int]], text: str) -> frozens
     the unprefixed name, which counts when there is no default namespace)."""
     prefixes = set()
     default = attributes.get("xmlns")
-    if default is None or text[default[0] : default[1]] == _DASH_NS:
+    # early packagers wrote urn:mpeg:DASH:schema:MPD:2011, which players accept
+    if default is None or text[default[0] : default[1]].lower() == _DASH_NS:
         prefixes.add("")
     for name, (start, end) in attributes.items():
-        if name.startswith("xmlns:") and text[start:end] == _DASH_NS:
+        if name.startswith("xmlns:") and text[start:end].lower() == _DASH_NS:
             prefixes.add(name[6:])
     return frozenset(prefixes)
 

@@ -409,6 +409,14 @@ class Verifier:
     def __repr__(self) -> str:
         return f"Verifier({self.keys!r})"
 
+    def cache_info(self) -> tuple[int, int, int, int] | None:
+        """The signature cache's ``(hits, misses, entries, capacity)``; None without one."""
+        info = getattr(self._check, "cache_info", None)
+        if info is None:
+            return None
+        hits, misses, capacity, entries = info()
+        return hits, misses, entries, capacity or 0
+
     # -- entry points ------------------------------------------------------------------
 
     def verify_url(
@@ -871,6 +879,24 @@ def _conditions(
     else:
         why = f"the viewer's address {_short(client_ip)} is outside it"
     return Reason.IP_MISMATCH, f"The policy admits only {policy.ip_address}, and {why} (R15, P12)."
+
+
+def still_allowed(decision: Decision, client_ip: str | None, now: float) -> bool:
+    """Whether an allowed ``decision`` holds for the same request again from ``client_ip``
+    at ``now``: the step-10 conditions that change between identical requests (expiry,
+    start, IP; R38, OP16). A memo of decisions checks these on every request.
+
+    >>> d = Decision(True, Reason.OK, "", expires=2_000_000_000, ip_address="10.0.0.0/8")
+    >>> still_allowed(d, "10.1.2.3", 1e9), still_allowed(d, "192.0.2.1", 1e9)
+    (True, False)
+    """
+    expires = decision.expires
+    if not decision.allowed or expires is None or now >= expires:
+        return False
+    if decision.not_before is not None and now <= decision.not_before:
+        return False
+    network = decision.ip_address
+    return network is None or (bool(client_ip) and ip_in_network(client_ip or "", network) is True)
 
 
 def _checker(public: PublicKey, hash_name: str) -> Callable[[bytes, bytes], None]:

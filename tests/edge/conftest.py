@@ -1,4 +1,4 @@
-"""Fixtures for the edge: an origin directory, the edge as a real uvicorn server on a free
+"""Fixtures for the edge: an origin directory, the edge as a real granian server on a free
 127.0.0.1 port (in a thread), signers for the trusted key and for an untrusted one, and
 raw HTTP for requests httpx would normalise (``..``, two ``Host`` headers, no ``Host``).
 """

@@ -117,6 +117,44 @@ def test_cli_edge_port_0_and_clean_stop(
     assert seconds < 5
 
 
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text().split()
+        found.update(int(child) for child in text)
+    return found
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_cli_edge_workers_share_the_port_and_stop_together(
+    big_origin: Path, trusted_signer: Signer, sig: signal.Signals
+) -> None:
+    edge = start_edge(big_origin, trusted_signer, "--workers", "3", "--no-access-log")
+    workers = _children(edge.proc.pid)
+    assert len(workers) == 3
+    for _ in range(10):  # new connections, spread by the kernel over the workers
+        with httpx.Client() as client:
+            assert client.get(edge.cdn.url("hello.txt")).content == HELLO
+    # a viewer that stopped reading a big file must not hold up the stop
+    slow = socket.create_connection(("127.0.0.1", int(edge.url.rsplit(":", 1)[1])))
+    slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    target = edge.cdn.url("big.bin").removeprefix(edge.url)
+    slow.sendall(f"GET {target} HTTP/1.1\r\nHost: {edge.url[7:]}\r\n\r\n".encode())
+    time.sleep(0.3)
+    code, seconds = stop(edge, sig)
+    slow.close()
+    assert code == 0
+    assert seconds < 5
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+
+
+def test_cli_edge_bad_workers_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["edge", "--origin", str(tmp_path), "--public-key", "K1=x.pem", "--workers", "0"])
+    assert stopped.value.code == 2
+    assert "--workers" in capsys.readouterr().err
+
+
 def test_cli_edge_bad_origin_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code = main(
         [

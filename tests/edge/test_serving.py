@@ -281,13 +281,21 @@ def test_cors_for_credentialed_requests(origin: Path, trusted_signer: Signer) ->
         )
         assert preflight.status_code == 204
         assert preflight.headers["access-control-allow-headers"] == "range"
+        # every answer names its server as CloudFront's would, never the local one
+        assert [r.headers.get_list("server") for r in (served, refused, preflight)] == [
+            ["AmazonS3"],
+            ["CloudFront"],
+            ["AmazonS3"],
+        ]
         # without a matching origin, OPTIONS is a method the behaviour does not allow (R42)
         assert client.options(f"{url}/hello.txt").status_code == 403
 
 
 def test_asgi_pathsend_extension_used_when_offered(edge: Edge, origin: Path) -> None:
+    """Files over SMALL_BODY go out through the server (pathsend); smaller ones are read
+    and sent with the head."""
     app = edge_app(origin)
-    url = edge.signed("hello.txt")
+    url = edge.signed("big.bin")
     target = url.removeprefix(edge.url)
     path, _, query = target.partition("?")
     sent: list[dict[str, Any]] = []
@@ -310,7 +318,13 @@ def test_asgi_pathsend_extension_used_when_offered(edge: Edge, origin: Path) -> 
     }
     asyncio.run(app(scope, receive, send))
     assert sent[0]["status"] == 200
-    assert sent[1] == {"type": "http.response.pathsend", "path": str(origin / "hello.txt")}
+    assert sent[1] == {"type": "http.response.pathsend", "path": str(origin / "big.bin")}
+    small = edge.signed("hello.txt").removeprefix(edge.url)
+    path, _, query = small.partition("?")
+    sent.clear()
+    scope.update(path=path, raw_path=path.encode(), query_string=query.encode())
+    asyncio.run(app(scope, receive, send))
+    assert sent[1] == {"type": "http.response.body", "body": HELLO}
 
 
 def test_png_fixture_is_valid() -> None:

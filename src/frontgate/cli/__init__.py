@@ -1,7 +1,7 @@
 """The ``frontgate`` command line: the only code in frontgate that prints or exits.
 
 Each group of commands lives in its own module with a ``register(subparsers)`` function;
-heavy imports (the core, uvicorn, boto3) happen inside the command that needs them, so
+heavy imports (the core, granian, boto3) happen inside the command that needs them, so
 ``frontgate sign`` starts nearly as fast as a bare ``cryptography`` import.
 
 Exit codes: 0 success, 1 a refusal (``verify``), 2 the command could not run.

@@ -54,6 +54,13 @@ def register(sub: Any) -> None:
     edge.add_argument(
         "--no-access-log", action="store_true", help="do not log one line per request"
     )
+    edge.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        metavar="N",
+        help="processes serving the one port (default 1)",
+    )
     edge.set_defaults(run=run_edge)
 
     demo = sub.add_parser(
@@ -78,6 +85,12 @@ def register(sub: Any) -> None:
 def _port(text: str) -> int:
     if not (text.isascii() and text.isdigit() and len(text) <= 5) or int(text) > 65535:
         raise argparse.ArgumentTypeError(f"expected a port number (0 to 65535), got {text!r}")
+    return int(text)
+
+
+def _workers(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 1024:
+        raise argparse.ArgumentTypeError(f"expected 1 to 1024 processes, got {text!r}")
     return int(text)
 
 
@@ -119,7 +132,7 @@ def run_edge(args: argparse.Namespace) -> int:
         sys.stdout.write(f"frontgate edge listening on {url}\n")
         sys.stdout.flush()
 
-    serve(app, args.host, args.port, on_ready=ready)
+    serve(app, args.host, args.port, workers=args.workers, on_ready=ready)
     return 0
 
 

@@ -6,7 +6,7 @@
 >>> keys = {"K2JCJMDEHXQW5F": public_pem(generate_private_key("rsa"))}
 >>> app = create_app(tempfile.mkdtemp(), keys)
 
-``app`` is a plain ASGI application; :mod:`frontgate.edge.server` runs it under uvicorn
+``app`` is a plain ASGI application; :mod:`frontgate.edge.server` runs it under granian
 (the ``frontgate[edge]`` extra), as ``frontgate edge`` does.
 """
 

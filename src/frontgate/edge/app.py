@@ -11,8 +11,11 @@ directory (R49).
 Per request, in this order: size limits (R43) and the ``Host`` header (400), the method
 (R42), the request URL rebuilt from scheme, ``Host`` and the raw target (R26), the client
 IP, the verifier (R38; refusals as R40/R41), and only then the file (404 ``NoSuchKey``,
-OP18). Every response is written to the ``frontgate.edge`` logger as one line, without
-the query string or cookies.
+OP18). A request allowed before is answered from a bounded memo of decisions, its
+expiry, start time and client IP judged again (:meth:`EdgeApp.decide`); the verifier
+keeps its own bounded cache of verified signatures. A ``GET`` carrying a body and a
+target that is not a path are refused before the verifier. Every response is written to
+the ``frontgate.edge`` logger as one line, without the query string or cookies.
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ from urllib.parse import unquote
 from frontgate import responses
 from frontgate.errors import ConfigError, ErrorCode
 from frontgate.keys import KeyGroup
-from frontgate.verify import Verifier
+from frontgate.times import now_seconds
+from frontgate.verify import Decision, Verifier, still_allowed
 
 from . import files
 
@@ -53,8 +57,11 @@ log = logging.getLogger(ACCESS_LOG)
 MAX_REQUEST_BYTES: Final = 20_480
 MAX_URL_BYTES: Final = 8_192
 #: bytes read from disk per body message: large enough for few writes, small enough that
-#: 1,000 slow readers hold little memory (uvicorn waits for the socket between messages)
+#: 1,000 slow readers hold little memory (the server waits for the socket between messages)
 CHUNK: Final = 256 * 1024
+#: bodies up to this size are read here and sent with the head: cheaper than the server
+#: opening the file again for pathsend
+SMALL_BODY: Final = 64 * 1024
 #: S3's response header overrides, honoured when present in the (signed) URL
 _OVERRIDES: Final = {
     "response-content-type": "Content-Type",
@@ -65,6 +72,14 @@ _OVERRIDES: Final = {
     "response-expires": "Expires",
 }
 _HOST_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-.")
+#: decisions kept for requests seen before (url and cookies up to this many characters)
+MEMO_ENTRIES: Final = 2048
+MEMO_KEY_CHARS: Final = 4096
+#: the headers of a served response that never change, ready for the server
+_SERVER_S3: Final = (b"Server", b"AmazonS3")
+_ACCEPT_RANGES: Final = (b"Accept-Ranges", b"bytes")
+_X_CACHE_MISS: Final = (b"X-Cache", b"Miss from cloudfront")
+_VIA: Final = (b"Via", responses.served_headers("-")[1][1].encode("latin-1"))
 _EXPOSED: Final = "Content-Length, Content-Range, ETag, X-Amz-Cf-Id, X-Frontgate-Reason"
 
 
@@ -120,7 +135,18 @@ class EdgeApp:
     every connection.
     """
 
-    __slots__ = ("cors_origin", "origin", "scheme", "strict", "trust_forwarded_for", "verifier")
+    __slots__ = (
+        "_memo",
+        "_refusals",
+        "cors_origin",
+        "memo_hits",
+        "memo_misses",
+        "origin",
+        "scheme",
+        "strict",
+        "trust_forwarded_for",
+        "verifier",
+    )
 
     def __init__(
         self,
@@ -138,6 +164,54 @@ class EdgeApp:
         self.trust_forwarded_for = trust_forwarded_for
         self.cors_origin = cors_origin
         self.scheme = scheme
+        # allowed decisions by (url, cookie headers): a repeated request costs a lookup
+        # plus the checks that can change (expiry, start, IP), never a signature check
+        self._memo: dict[tuple[str, tuple[str, ...]], Decision] = {}
+        self.memo_hits = 0
+        self.memo_misses = 0
+        # the XML refusals (R40/R41) by code and reason, all but the request id encoded
+        self._refusals: dict[tuple[str | None, str], tuple[list[tuple[bytes, bytes]], bytes]] = {}
+
+    def decide(self, url: str, cookies: list[str], client_ip: str | None) -> Decision:
+        """The verifier's decision on a request, from the memo when it still holds."""
+        key = (url, tuple(cookies))
+        known = self._memo.get(key)
+        if known is not None and still_allowed(known, client_ip, now_seconds(None)):
+            self.memo_hits += 1
+            return known
+        self.memo_misses += 1
+        decision = self.verifier.verify_request(url, cookies, client_ip=client_ip)
+        if decision.allowed and len(url) + sum(map(len, cookies)) <= MEMO_KEY_CHARS:
+            memo = self._memo
+            if len(memo) >= MEMO_ENTRIES:
+                del memo[next(iter(memo))]  # the oldest goes first
+            memo[key] = decision
+        return decision
+
+    def cache_report(self) -> str:
+        """The caches' counters, as logged when the edge stops."""
+        report = (
+            f"decision memo {self.memo_hits} hits, {self.memo_misses} misses, "
+            f"{len(self._memo)}/{MEMO_ENTRIES} entries"
+        )
+        info = self.verifier.cache_info()
+        if info is not None:
+            hits, misses, entries, capacity = info
+            report += (
+                f"; verified-signature cache {hits} hits, {misses} misses, "
+                f"{entries}/{capacity} entries"
+            )
+        return report
+
+    def refusal_head(self, decision: Decision) -> tuple[list[tuple[bytes, bytes]], bytes]:
+        """The encoded headers (``X-Amz-Cf-Id`` left blank) and body of a refusal."""
+        key = (decision.edge_code, decision.reason.value)
+        found = self._refusals.get(key)
+        if found is None:
+            response = responses.refusal(decision, request_id="", strict=self.strict)
+            found = (_encode(response.headers), response.body)
+            self._refusals[key] = found
+        return found
 
     def __repr__(self) -> str:
         return f"EdgeApp(origin={self.origin!r}, verifier={self.verifier!r})"
@@ -152,6 +226,7 @@ class EdgeApp:
                 if message["type"] == "lifespan.startup":
                     await send({"type": "lifespan.startup.complete"})
                 elif message["type"] == "lifespan.shutdown":
+                    log.info("edge stopping: %s", self.cache_report())
                     await send({"type": "lifespan.shutdown.complete"})
                     return
         # websocket scopes are closed by the server when the app returns without accepting
@@ -251,6 +326,16 @@ class _Exchange:
                 ),
                 "bad-request",
             )
+        if self.raw_path[:1] != b"/":
+            # asterisk-form (``OPTIONS *``) or anything else that names no object
+            return await self._answer(
+                responses.bad_request(
+                    "The request target is not a path.",
+                    request_id=self.request_id,
+                    strict=app.strict,
+                ),
+                "bad-request",
+            )
         target = self.raw_path.decode("latin-1")
         if query:
             target += "?" + query.decode("latin-1")
@@ -273,14 +358,18 @@ class _Exchange:
             return await self._answer(
                 responses.method_not_allowed(request_id=self.request_id), "method-not-allowed"
             )
+        # CloudFront answers a GET (or HEAD) that carries a body with 403
+        if b"transfer-encoding" in wanted or wanted.get(b"content-length", "").strip("0"):
+            return await self._answer(
+                responses.body_refused(request_id=self.request_id, strict=app.strict),
+                "body-on-get",
+            )
         if app.trust_forwarded_for and forwarded:
             self.client_ip = _forwarded_ip(forwarded, app.trust_forwarded_for) or self.client_ip
-        decision = app.verifier.verify_request(url, cookies, client_ip=self.client_ip)
+        decision = app.decide(url, cookies, self.client_ip)
         self.reason = decision.reason.value
         if not decision.allowed:
-            return await self._answer(
-                responses.refusal(decision, request_id=self.request_id, strict=app.strict)
-            )
+            return await self._refuse(decision)
         # authorised: only now does the file system get looked at (R49)
         found = files.lookup(app.origin, self.raw_path)
         if found == "bad-path":
@@ -311,10 +400,26 @@ class _Exchange:
         self.bytes_sent = len(body)
         await self.send({"type": "http.response.body", "body": body})
 
+    async def _refuse(self, decision: Decision) -> None:
+        # R40/R41: the same bytes every time but for the request id
+        headers, body = self.app.refusal_head(decision)
+        headers = [*headers, *_encode(self.cors)] if self.cors else headers.copy()
+        for i, (name, _) in enumerate(headers):
+            if name == b"X-Amz-Cf-Id":
+                headers[i] = (name, self.request_id.encode("ascii"))
+                break
+        self.status = 403
+        await self.send({"type": "http.response.start", "status": 403, "headers": headers})
+        if self.method == "HEAD":
+            body = b""
+        self.bytes_sent = len(body)
+        await self.send({"type": "http.response.body", "body": body})
+
     async def _preflight(self, wanted: Mapping[bytes, str]) -> None:
         # a behaviour allowing GET, HEAD, OPTIONS with a CORS policy for --cors-origin
         self.status, self.reason = 204, "preflight"
         headers = [
+            ("Server", "AmazonS3"),
             *self.cors,
             ("Access-Control-Allow-Methods", "GET, HEAD"),
             ("Access-Control-Max-Age", "600"),
@@ -335,73 +440,63 @@ class _Exchange:
     async def _serve_open(
         self, info: files.FileInfo, query: bytes, wanted: Mapping[bytes, str]
     ) -> None:
-        headers = [
-            ("Server", "AmazonS3"),
-            ("ETag", info.etag),
-            ("Last-Modified", info.last_modified),
-            ("Accept-Ranges", "bytes"),
+        validators = [
+            (b"ETag", info.etag.encode("latin-1")),
+            (b"Last-Modified", info.last_modified.encode("latin-1")),
         ]
-        validators = len(headers)
-        if files.not_modified(info, wanted.get(b"if-none-match"), wanted.get(b"if-modified-since")):
+        served = [_X_CACHE_MISS, _VIA, (b"X-Amz-Cf-Id", self.request_id.encode("ascii"))]
+        if wanted and files.not_modified(
+            info, wanted.get(b"if-none-match"), wanted.get(b"if-modified-since")
+        ):
             self.status = 304
-            await self._start(304, [*headers, *responses.served_headers(self.request_id)])
+            await self._start(304, [_SERVER_S3, *validators, _ACCEPT_RANGES, *served])
             await self.send({"type": "http.response.body", "body": b""})
             return
-        overrides = _overrides(query) if query else {}
-        headers.append(
-            ("Content-Type", overrides.pop("Content-Type", "") or files.content_type(info.path))
-        )
-        headers.extend(overrides.items())
-        span = files.parse_range(
-            wanted.get(b"range"), info.size, if_range=wanted.get(b"if-range"), info=info
+        overrides = _overrides(query) if b"response-" in query else {}
+        kind = overrides.pop("Content-Type", "") or files.content_type(info.path)
+        headers = [_SERVER_S3, *validators, _ACCEPT_RANGES, (b"Content-Type", kind.encode())]
+        if overrides:
+            headers.extend(_encode(overrides.items()))
+        span = (
+            files.parse_range(
+                wanted.get(b"range"), info.size, if_range=wanted.get(b"if-range"), info=info
+            )
+            if b"range" in wanted
+            else None
         )
         if span == "unsatisfiable":
             refused = responses.range_not_satisfiable(info.size, request_id=self.request_id)
-            refused.headers.extend(headers[1:validators])
+            refused.headers.extend((k.decode(), v.decode("latin-1")) for k, v in validators)
             return await self._answer(refused)
         if span is None:
             first, last, status = 0, info.size - 1, 200
         else:
             first, last = span
             status = 206
-            headers.append(("Content-Range", f"bytes {first}-{last}/{info.size}"))
+            headers.append((b"Content-Range", f"bytes {first}-{last}/{info.size}".encode()))
         length = last - first + 1
-        headers.append(("Content-Length", str(length)))
-        headers.extend(responses.served_headers(self.request_id))
+        headers.append((b"Content-Length", str(length).encode()))
+        headers.extend(served)
         self.status = status
         await self._start(status, headers)
         if self.method == "HEAD" or length == 0:
             await self.send({"type": "http.response.body", "body": b""})
             return
-        extensions = self.scope.get("extensions")
-        if extensions:
-            # zero-copy: the server sends the file itself (ASGI zerocopy, or pathsend for
-            # whole files); the open descriptor is what was checked, not the path again
-            if "http.response.zerocopy" in extensions:
-                self.bytes_sent = length
-                await self.send(
-                    {
-                        "type": "http.response.zerocopy",
-                        "file": info.fd,
-                        "offset": first,
-                        "count": length,
-                    }
-                )
-                return
-            if status == 200 and "http.response.pathsend" in extensions:
-                self.bytes_sent = length
-                await self.send({"type": "http.response.pathsend", "path": info.path})
-                return
+        if (
+            status == 200
+            and length > SMALL_BODY
+            and "http.response.pathsend" in (self.scope.get("extensions") or ())
+        ):
+            # zero-copy: the server sends the whole file itself (ASGI pathsend)
+            self.bytes_sent = length
+            await self.send({"type": "http.response.pathsend", "path": info.path})
+            return
         await self._stream(info.fd, first, length)
 
-    async def _start(self, status: int, headers: list[tuple[str, str]]) -> None:
-        await self.send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": _encode([*headers, *self.cors]),
-            }
-        )
+    async def _start(self, status: int, headers: list[tuple[bytes, bytes]]) -> None:
+        if self.cors:
+            headers.extend(_encode(self.cors))
+        await self.send({"type": "http.response.start", "status": status, "headers": headers})
 
     async def _stream(self, fd: int, offset: int, length: int) -> None:
         send = self.send
@@ -411,7 +506,7 @@ class _Exchange:
             # a file that shrank since the lookup ends the connection short, like nginx
             await send({"type": "http.response.body", "body": body})
             return
-        # a long body: stop reading the disk as soon as the viewer goes away (uvicorn
+        # a long body: stop reading the disk as soon as the viewer goes away (a server
         # silently drops writes to a closed connection)
         gone = asyncio.ensure_future(_disconnected(self.receive))
         try:
@@ -461,6 +556,8 @@ _WANTED: Final = frozenset(
         b"origin",
         b"access-control-request-method",
         b"access-control-request-headers",
+        b"content-length",
+        b"transfer-encoding",
     }
 )
 

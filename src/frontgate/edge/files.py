@@ -76,17 +76,17 @@ def lookup(root: str, raw_path: bytes) -> FileInfo | Missing | BadPath:
     ``%2e%2e``), a NUL or a backslash, and symlinks leading out of ``root``. A directory
     serves its ``index.html``; anything else that is not a regular file is missing.
     """
-    try:
-        path = unquote_to_bytes(raw_path).decode("utf-8")
-    except UnicodeDecodeError:
-        return "bad-path"
-    if "\x00" in path or "\\" in path:
-        return "bad-path"
-    segments = [s for s in path.split("/") if s and s != "."]
-    if ".." in segments:
-        return "bad-path"
-    key = path.lstrip("/")
-    opened = _open_inside(root, os.path.join(root, *segments))
+    mapped = _MAPPED.get((root, raw_path))
+    if mapped is None:
+        mapped = _map(root, raw_path)
+        if len(raw_path) <= _MAPPED_PATH_BYTES:
+            if len(_MAPPED) >= _MAPPED_ENTRIES:
+                del _MAPPED[next(iter(_MAPPED))]
+            _MAPPED[root, raw_path] = mapped
+    if mapped == "bad-path":
+        return mapped
+    candidate, key = mapped
+    opened = _open_inside(root, candidate)
     if opened is None or isinstance(opened, str):
         return opened or Missing(key)
     fd, st, real = opened
@@ -112,8 +112,33 @@ def lookup(root: str, raw_path: bytes) -> FileInfo | Missing | BadPath:
     )
 
 
+#: request paths already mapped: (root, raw path) -> (file path, key) or "bad-path"
+_MAPPED: dict[tuple[str, bytes], tuple[str, str] | BadPath] = {}
+_MAPPED_ENTRIES: Final = 4096
+_MAPPED_PATH_BYTES: Final = 1024
+
+
+def _map(root: str, raw_path: bytes) -> tuple[str, str] | BadPath:
+    """The file path under ``root`` and the S3 key for a raw request path (no I/O)."""
+    try:
+        path = unquote_to_bytes(raw_path).decode("utf-8")
+    except UnicodeDecodeError:
+        return "bad-path"
+    if "\x00" in path or "\\" in path:
+        return "bad-path"
+    segments = [s for s in path.split("/") if s and s != "."]
+    if ".." in segments:
+        return "bad-path"
+    return os.path.join(root, *segments), path.lstrip("/")
+
+
 _PROC_FD: Final = os.path.isdir("/proc/self/fd")
 _OPEN_FLAGS: Final = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
+
+
+#: files found inside an origin: (root, path asked) -> (device, inode, real path)
+_INSIDE: dict[tuple[str, str], tuple[int, int, str]] = {}
+_INSIDE_ENTRIES: Final = 4096
 
 
 def _open_inside(root: str, candidate: str) -> tuple[int, os.stat_result, str] | BadPath | None:
@@ -122,6 +147,12 @@ def _open_inside(root: str, candidate: str) -> tuple[int, os.stat_result, str] |
     except OSError:
         return None
     try:
+        st = os.fstat(fd)
+        # the same file (device and inode) that this path led to inside the origin
+        # before needs no second resolution
+        known = _INSIDE.get((root, candidate))
+        if known is not None and known[0] == st.st_dev and known[1] == st.st_ino:
+            return fd, st, known[2]
         # where the open file really is, symlinks resolved: one readlink on Linux
         # instead of an lstat per path component (os.path.realpath)
         real = os.readlink(f"/proc/self/fd/{fd}") if _PROC_FD else os.path.realpath(candidate)
@@ -129,7 +160,10 @@ def _open_inside(root: str, candidate: str) -> tuple[int, os.stat_result, str] |
         if real != root and not real.startswith(root.rstrip("/") + "/"):
             os.close(fd)
             return "bad-path"
-        return fd, os.fstat(fd), real
+        if len(_INSIDE) >= _INSIDE_ENTRIES:
+            del _INSIDE[next(iter(_INSIDE))]
+        _INSIDE[root, candidate] = (st.st_dev, st.st_ino, real)
+        return fd, st, real
     except OSError:
         os.close(fd)
         return None
@@ -141,6 +175,7 @@ def http_date(timestamp: float) -> str:
     return formatdate(timestamp, usegmt=True)
 
 
+@lru_cache(maxsize=1024)
 def content_type(path: str) -> str:
     """The media type for a file name (``application/octet-stream`` when unknown)."""
     return _content_type(os.path.splitext(path)[1].lower())
