@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: all venv sysdeps players test lint types pytest demo demo-django bench bench-edge clean
+.PHONY: all venv sysdeps players test lint types pytest demo demo-django bench bench-edge fuzz clean
 
 all: test
 
@@ -30,7 +30,7 @@ $(PLAYERS): players/package.json players/package-lock.json | sysdeps
 
 players: $(PLAYERS)
 
-LINT_PATHS := $(wildcard src tests bench examples scripts)
+LINT_PATHS := $(wildcard src tests bench fuzz examples scripts)
 
 lint: venv
 	$(PY) -m ruff check $(LINT_PATHS)
@@ -53,9 +53,15 @@ demo-django: venv sysdeps players
 bench: venv
 	$(PY) -m bench
 
+# coverage-guided fuzzing of every input reader (fuzz/): FUZZ_SECONDS in all, shared by
+# the targets; `make test` replays the committed corpus and a fixed-seed run instead
+FUZZ_SECONDS ?= 240
+fuzz: venv
+	$(PY) -m fuzz --seconds $(FUZZ_SECONDS)
+
 bench-edge: venv
 	@$(PYTHON) scripts/sysdeps.py nginx wrk
 	$(PY) -m bench.edge
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .hypothesis players/node_modules
+	rm -rf $(VENV) .mypy_cache .ruff_cache .hypothesis .fuzz players/node_modules

@@ -15,7 +15,14 @@ from ._harness import Row
 
 #: bench modules, each with run() -> list[Row] (bench.edge and bench.kms_batch run on their own:
 #: make bench-edge needs nginx and wrk, kms_batch a moto server)
-MODULES = ["bench.sign", "bench.verify", "bench.integrations", "bench.streaming", "bench.edge_app"]
+MODULES = [
+    "bench.sign",
+    "bench.verify",
+    "bench.integrations",
+    "bench.streaming",
+    "bench.edge_app",
+    "bench.hostile",
+]
 
 
 def _format(row: Row) -> str:

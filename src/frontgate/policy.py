@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from socket import inet_aton
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from .encoding import cf_b64encode, split_query
 from .errors import ErrorCode, InputError
@@ -142,12 +142,17 @@ class Policy:
         known = _from_template(text)
         if known is not None:
             return known
+        if _containers(text) > _MAX_CONTAINERS:
+            raise _malformed(
+                "it nests more objects and arrays than a policy has (R7); nothing is read that deep"
+            )
         import json  # only the verifier parses policies; `frontgate sign` starts faster
 
         try:
             doc = json.loads(
                 text,
                 object_pairs_hook=_unique_members,
+                parse_int=_epoch_digits,
                 parse_float=_refuse_float,
                 parse_constant=_refuse_constant,
             )
@@ -220,6 +225,38 @@ def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             raise _malformed(f"member {name!r} appears twice")
         result[name] = value
     return result
+
+
+#: A policy has at most 7 objects and arrays (R7: the document, Statement and its one
+#: statement, Condition and its three conditions); twice that still parses far enough to
+#: name a duplicate member. More can only be refused, so they are refused before json.loads,
+#: whose recursion would otherwise go as deep as the input does.
+_MAX_CONTAINERS: Final = 16
+# the digits of MAX_EPOCH, with room for a sign and the millisecond hint of _epoch
+_MAX_INT_DIGITS: Final = 20
+
+
+def _containers(text: str) -> int:
+    """How many ``{`` and ``[`` open objects and arrays (outside strings) in JSON text.
+
+    Only C-speed string methods, linear in ``len(text)``. Exact for valid JSON; for
+    anything else json.loads refuses the text anyway.
+    """
+    count = text.count("{") + text.count("[")
+    if count <= _MAX_CONTAINERS:
+        return count
+    # drop escaped backslashes, then escaped quotes: every " left delimits a string
+    bare = text.replace("\\\\", "").replace('\\"', "")
+    outside = "".join(bare.split('"')[::2])
+    return outside.count("{") + outside.count("[")
+
+
+def _epoch_digits(text: str) -> int:
+    # json.loads would convert any number of digits (quadratic time, then Python's
+    # int-string limit); a policy's only numbers are epochs of at most 10 digits (R5)
+    if len(text) > _MAX_INT_DIGITS:
+        raise _malformed(f"a number of {len(text)} digits is not a time in seconds (R5)")
+    return int(text)
 
 
 def _refuse_float(text: str) -> Any:
@@ -612,17 +649,80 @@ def _shorten(text: str, limit: int = 80) -> str:
 # Resource pattern matching (R11)
 
 
+class _Segment(NamedTuple):
+    """Text between two ``*`` of a section pattern: a literal, or (when it holds ``?``
+    wildcards) a fixed-width regex of literals and ``.``, which cannot backtrack."""
+
+    width: int
+    literal: str
+    wild: re.Pattern[str] | None
+
+
 @lru_cache(maxsize=1024)
-def _wildcard(pattern: str, question_mark: bool) -> re.Pattern[str]:
-    parts = []
-    for char in pattern:
-        if char == "*":
-            parts.append(".*")
-        elif char == "?" and question_mark:
-            parts.append(".")
+def _compile_glob(pattern: str, question_mark: bool) -> tuple[_Segment, ...]:
+    segments = []
+    for text in pattern.split("*"):
+        if question_mark and "?" in text:
+            regex = ".".join(re.escape(literal) for literal in text.split("?"))
+            segments.append(_Segment(len(text), text, re.compile(regex, re.DOTALL)))
         else:
-            parts.append(re.escape(char))
-    return re.compile("".join(parts), re.DOTALL)
+            segments.append(_Segment(len(text), text, None))
+    return tuple(segments)
+
+
+def _at(segment: _Segment, text: str, pos: int) -> bool:
+    if segment.wild is None:
+        return text.startswith(segment.literal, pos)
+    return segment.wild.match(text, pos) is not None
+
+
+def glob_match(
+    pattern: str, text: str, question_mark: bool = True, meter: list[int] | None = None
+) -> bool:
+    """Tell whether a section pattern matches all of ``text`` (R11): ``*`` is any run of
+    characters, ``?`` any one character when ``question_mark`` is set.
+
+    No backtracking: the first and last ``*``-separated segments are anchored, and each
+    middle one takes its leftmost place after the one before (leftmost never leaves less
+    room for the rest). So the work is one ``startswith``/``find`` (or, for a segment with
+    ``?``, one fixed-width ``match``/``search``) per segment, each over a disjoint stretch
+    of ``text``: O(len(text)) for literal segments, O(len(text) x width) for ``?`` ones.
+    ``meter[0]``, when given, adds up the length of text each operation is handed: never
+    more than ``len(text) + len(pattern)``.
+
+    >>> glob_match("a*b?d*", "a-b-cbcd-"), glob_match("/*a*b", "/" * 5000, False)
+    (True, False)
+    """
+    segments = _compile_glob(pattern, question_mark)
+    first = segments[0]
+    size = len(text)
+    if len(segments) == 1:
+        if meter is not None:
+            meter[0] += min(first.width, size)
+        return first.width == size and _at(first, text, 0)
+    last = segments[-1]
+    tail = size - last.width
+    if first.width > tail:
+        return False
+    if meter is not None:
+        meter[0] += first.width + last.width
+    if not _at(first, text, 0) or not _at(last, text, tail):
+        return False
+    pos = first.width
+    for segment in segments[1:-1]:
+        if not segment.width:
+            continue
+        if segment.wild is None:
+            found = text.find(segment.literal, pos, tail)
+        else:
+            match = segment.wild.search(text, pos, tail)
+            found = -1 if match is None else match.start()
+        if meter is not None:  # the stretch this search was handed, up to where it stops
+            meter[0] += (tail if found < 0 else found + segment.width) - pos
+        if found < 0:
+            return False
+        pos = found + segment.width
+    return True
 
 
 @lru_cache(maxsize=1024)
@@ -718,8 +818,8 @@ def resource_matches(pattern: str, request_url: str) -> bool:
     protocol, domain, path, query = sections
     scheme, host, req_path, req_query = _split_request(request_url)
     return (
-        _wildcard(protocol.lower(), True).fullmatch(scheme.lower()) is not None
-        and _wildcard(domain.lower(), True).fullmatch(host.lower()) is not None
-        and _wildcard(path, False).fullmatch(req_path) is not None
-        and _wildcard(query, True).fullmatch(req_query) is not None
+        glob_match(protocol.lower(), scheme.lower())
+        and glob_match(domain.lower(), host.lower())
+        and glob_match(path, req_path, False)
+        and glob_match(query, req_query)
     )

@@ -68,6 +68,8 @@ _MIDDLE: Final = '","Condition":{"DateLessThan":{"AWS:EpochTime":'
 _START: Final = ',"DateGreaterThan":{"AWS:EpochTime":'
 _CANNED_TAIL: Final = "}}}]}"
 _CUSTOM_TAIL: Final = "}}]}"
+# what JSON must escape inside a string (RFC 8259 section 7)
+_JSON_ESCAPED: Final = re.compile(r'["\\\x00-\x1f]')
 
 
 class Signer:
@@ -390,8 +392,17 @@ class Signer:
     def sign_policy(self, policy: Policy) -> dict[str, str]:
         """Sign a ready-made :class:`Policy`: the query parameters, in R24's order.
 
-        A canned-compatible policy gives ``Expires``; any other gives ``Policy``.
+        A canned-compatible policy gives ``Expires``; any other gives ``Policy``. A resource
+        holding ``"``, ``\\`` or a control character is refused: the policy bytes carry it
+        verbatim (R3), so they would not be the JSON meant (R44: percent-encode them).
         """
+        resource = policy.resource
+        if resource is not None and _JSON_ESCAPED.search(resource):
+            raise InputError(
+                ErrorCode.RESOURCE_INVALID,
+                "The resource contains a quote, a backslash or a control character, which the "
+                "policy would carry unescaped; percent-encode it as browsers send it (R3, R44).",
+            )
         data = policy.to_bytes()
         params: dict[str, str] = (
             {"Expires": str(policy.expires)} if policy.is_canned else {"Policy": cf_b64encode(data)}

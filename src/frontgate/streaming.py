@@ -346,7 +346,12 @@ def _resolve(uri: str, base: str, ref: _Ref, where: Callable[[_Ref], str]) -> st
     if scheme is not None and scheme.group(1).lower() not in ("http", "https"):
         return None
     uri, _, _fragment = uri.partition("#")  # never sent: the query goes before it
-    absolute = urljoin(base, uri)
+    try:
+        absolute = urljoin(base, uri)
+    except ValueError:  # urllib refuses an unbalanced [ in the host ("Invalid IPv6 URL")
+        raise InputError(
+            ErrorCode.PLAYLIST_INVALID, f"{where(ref)}: the URI {uri[:80]!r} is not a URL."
+        ) from None
     if not absolute[:8].lower().startswith(("http://", "https://")):
         return None  # relative to a BaseURL of another scheme
     try:
@@ -609,7 +614,7 @@ def _hls_uri_attribute(line: str, where: Callable[[], str]) -> tuple[int, int, i
             raise _bad_attributes(line, where, position)
         if match.group(1) == "URI":
             value_start, value_end = match.span(2)
-            if line[value_start] != '"' or value_end - value_start < 3:
+            if value_end - value_start < 3 or line[value_start] != '"':  # URI= may end it
                 raise InputError(
                     ErrorCode.PLAYLIST_INVALID,
                     f"{where()}: URI must be a non-empty quoted string (RFC 8216).",
@@ -908,11 +913,10 @@ class _DashScan:
             ancestor.deep = True
         if not parent.has_base:  # later BaseURLs are alternatives (DASH 5.6.5)
             parent.has_base = True
-            absolute = urljoin(parent.inherited, uri)
             try:
-                parent.base = prepare_url(absolute)
-            except InputError:
-                parent.base = absolute  # reported when the BaseURL itself is signed
+                parent.base = prepare_url(urljoin(parent.inherited, uri))
+            except (InputError, ValueError):  # ValueError: urllib's "Invalid IPv6 URL"
+                parent.base = uri  # reported when the BaseURL itself is signed
 
     def _decode(self, start: int, end: int, label: str) -> str:
         raw = self.text[start:end]

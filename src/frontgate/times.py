@@ -112,6 +112,10 @@ def parse_when(text: str, name: str = "time", *, start: bool = False) -> int:
     """
     value = text.strip()
     if _DIGITS.fullmatch(value):
+        if len(value) > 19:  # checked before int(); far past R5's last second anyway
+            raise InputError(
+                ErrorCode.TIME_INVALID, f"{name} {value[:24]}... is not a time in epoch seconds."
+            )
         return int(value)
     iso = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
     try:

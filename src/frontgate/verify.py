@@ -214,8 +214,11 @@ def _rebuild(url: str) -> tuple[str, dict[str, str], str | None] | None:
     if qpos < 0:
         return base, params, None
     duplicate = None
+    query = rest[qpos + 1 :]
+    if query.count("&") >= _MANY_SEGMENTS:
+        return _rebuild_long(base, query)
     kept = []
-    for segment in rest[qpos + 1 :].split("&"):
+    for segment in query.split("&"):
         name, _, value = segment.partition("=")
         if name in RESERVED_PARAMS:
             if name in params:
@@ -225,6 +228,71 @@ def _rebuild(url: str) -> tuple[str, dict[str, str], str | None] | None:
         else:
             kept.append(segment)
     return (f"{base}?{'&'.join(kept)}" if kept else base), params, duplicate
+
+
+#: a query of more segments than this is split by _rebuild_long
+_MANY_SEGMENTS: Final = 16
+#: where each reserved segment can start in "&" + query + "&": "&Name=" or "&Name&" (sorted:
+#: a fixed order, whatever the hash seed)
+_NEEDLES: Final = tuple((name, f"&{name}=", f"&{name}&") for name in sorted(RESERVED_PARAMS))
+# one reserved segment (R25, OP4: exact raw names) between two &: literal alternatives and
+# a run of non-& characters, so a failed attempt costs O(1) and nothing backtracks
+_RESERVED_SEGMENT: Final = re.compile(
+    r"&(?:Expires|Policy|Signature|Key-Pair-Id|Hash-Algorithm)(?:=[^&]*)?(?=&)"
+)
+# where one starts: the name and what follows it (the value, if any, is read by find)
+_RESERVED_START: Final = re.compile(
+    r"&(Expires|Policy|Signature|Key-Pair-Id|Hash-Algorithm)(?=[=&])"
+)
+
+
+def _first(padded: str, start: int, with_value: str, bare: str) -> int:
+    """Where the first ``&Name=...`` or ``&Name&`` segment at or after ``start`` begins."""
+    found = padded.find(with_value, start)
+    other = padded.find(bare, start, len(padded) if found < 0 else found + len(bare) - 1)
+    return other if other >= 0 else found
+
+
+def _rebuild_long(base: str, query: str) -> tuple[str, dict[str, str], str | None]:
+    """The end of :func:`_rebuild` for a query of many segments (10,000 ``&x``): one regex
+    pass finds the reserved segments, and the Python work is per reserved segment."""
+    padded = f"&{query}&"
+    params: dict[str, str] = {}
+    pieces = []
+    last = 0
+    for match in _RESERVED_START.finditer(padded):
+        name, after = match.group(1), match.end()
+        if name in params:  # a repeated name (OP6): refused anyway, see _rebuild_repeated
+            return _rebuild_repeated(base, query, padded)
+        end = padded.find("&", after)
+        params[name] = padded[after + 1 : end]  # "" when the segment is the bare name
+        pieces.append(padded[last : match.start()])
+        last = end
+    pieces.append(padded[last:])
+    kept = query.count("&") + 1 - len(params)
+    return (f"{base}?{''.join(pieces)[1:-1]}" if kept else base), params, None
+
+
+def _rebuild_repeated(base: str, query: str, padded: str) -> tuple[str, dict[str, str], str | None]:
+    """:func:`_rebuild_long` when a reserved name repeats (1,000 ``&Expires``): four
+    ``str.find`` per name for the first two occurrences, one regex pass to drop them all."""
+    spans = []
+    duplicate: str | None = None
+    repeated_at = len(padded)
+    for name, with_value, bare in _NEEDLES:
+        at = _first(padded, 0, with_value, bare)
+        if at < 0:
+            continue
+        end = padded.find("&", at + 1)
+        spans.append((at, end, name))
+        again = _first(padded, end, with_value, bare)
+        if 0 <= again < repeated_at:  # the name whose second occurrence comes first (OP6)
+            repeated_at, duplicate = again, name
+    spans.sort()
+    params = {name: padded[at + len(name) + 2 : end] for at, end, name in spans}
+    stripped, removed = _RESERVED_SEGMENT.subn("", padded)
+    kept = query.count("&") + 1 - removed
+    return (f"{base}?{stripped[1:-1]}" if kept else base), params, duplicate
 
 
 _COOKIE_TO_PARAM: Final = {
@@ -248,11 +316,25 @@ def parse_cookie_header(headers: str | Iterable[str]) -> dict[str, str]:
     for header in [headers] if isinstance(headers, str) else headers:
         if not isinstance(header, str):  # untyped callers may pass bytes
             continue  # type: ignore[unreachable]
+        if header.count(";") >= _MANY_SEGMENTS:
+            # thousands of cookies: one C-speed pass finds the CloudFront ones
+            for name, value in _CLOUDFRONT_COOKIE.findall(f";{header}"):
+                if name not in found:
+                    found[name] = value.strip()
+            continue
         for item in header.split(";"):
             name, sep, value = item.strip().partition("=")
             if sep and name in _COOKIE_TO_PARAM and name not in found:
                 found[name] = value.strip()
     return found
+
+
+# a CloudFront cookie (R31) as the loop above reads one: blanks (\s is str.isspace) after
+# the ; that starts the item, the exact name, =, the value up to the next ;. Searched in
+# ";" + header: starting with a literal, the regex is tried only where a ; is
+_CLOUDFRONT_COOKIE: Final = re.compile(
+    r";\s*+(CloudFront-(?:Expires|Policy|Signature|Key-Pair-Id|Hash-Algorithm))=([^;]*)"
+)
 
 
 # ---------------------------------------------------------------------------
@@ -285,6 +367,7 @@ def _short(text: str, limit: int = 60) -> str:
 
 
 _CANONICAL_EPOCH: Final = re.compile(r"0|[1-9][0-9]*")
+_EPOCH_DIGITS: Final = len(str(MAX_EPOCH))
 # SHA-1 is what CloudFront defaults to (R20), not a choice made here
 _HASH_OBJECTS: Final = {"SHA1": hashes.SHA1(), "SHA256": hashes.SHA256()}  # noqa: S303
 _PKCS1: Final = padding.PKCS1v15()
@@ -531,15 +614,17 @@ class Verifier:
             expires_text = params[PARAM_EXPIRES]
             if "%" in expires_text:
                 expires_text = percent_decode(expires_text)
-            # R5: canonical decimal digits only, at most MAX_EPOCH
+            # R5: canonical decimal digits only, at most MAX_EPOCH; the length is checked
+            # before int(), which is quadratic in the digits and refuses over 4,300 of them
             if (
-                not (expires_text.isascii() and expires_text.isdigit())
+                len(expires_text) > _EPOCH_DIGITS
+                or not (expires_text.isascii() and expires_text.isdigit())
                 or (expires_text[0] == "0" and expires_text != "0")
                 or int(expires_text) > MAX_EPOCH
             ):
                 hint = (
                     " It looks like milliseconds: CloudFront wants seconds."
-                    if expires_text.isdigit() and len(expires_text) >= 13
+                    if 13 <= len(expires_text) <= 16 and expires_text.isdigit()
                     else ""
                 )
                 return self._malformed(
@@ -858,7 +943,7 @@ def _url_variants(url: str) -> list[tuple[str, str]]:
 
 
 def _explain_mismatch(pattern: str, request_url: str) -> str:
-    from .policy import _S3_HOST, _sections, _split_request, _wildcard
+    from .policy import _S3_HOST, _sections, _split_request, glob_match
 
     sections = _sections(pattern)
     if sections is None:
@@ -868,13 +953,13 @@ def _explain_mismatch(pattern: str, request_url: str) -> str:
         )
     protocol, domain, path, query = sections
     scheme, host, req_path, req_query = _split_request(request_url)
-    if not _wildcard(protocol.lower(), True).fullmatch(scheme.lower()):
+    if not glob_match(protocol.lower(), scheme.lower()):
         what = f"it was signed for {protocol}://, the request came over {scheme}://"
-    elif not _wildcard(domain.lower(), True).fullmatch(host.lower()):
+    elif not glob_match(domain.lower(), host.lower()):
         what = f"it was signed for host {domain}, the request is for {host}"
         if _S3_HOST.search(domain.lower().split(":")[0]):
             what += " (sign the CloudFront or alternate domain, not the S3 endpoint)"
-    elif not _wildcard(path, False).fullmatch(req_path):
+    elif not glob_match(path, req_path, False):
         what = f"the path {req_path} is outside {path}"
     else:
         what = (
@@ -903,7 +988,7 @@ def _policy_bytes(params: Mapping[str, str], request_url: str) -> bytes | None:
         except InputError:
             return None
     text = percent_decode(params.get(PARAM_EXPIRES, ""))
-    if _CANONICAL_EPOCH.fullmatch(text) and int(text) <= MAX_EPOCH:
+    if len(text) <= _EPOCH_DIGITS and _CANONICAL_EPOCH.fullmatch(text) and int(text) <= MAX_EPOCH:
         return Policy(request_url, int(text)).to_json().encode("utf-8", "surrogatepass")
     return None
 

@@ -167,7 +167,7 @@ FRAGMENT = {
     "top-level-list": "must be a JSON object",
     "truncated-json": "not valid JSON",
     "not-json": "not valid JSON",
-    "deeply-nested": "not valid JSON",
+    "deeply-nested": "nests more objects and arrays",
     "not-utf8": "not UTF-8",
     "utf8-bom": "not valid JSON",
 }

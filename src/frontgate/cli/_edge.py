@@ -83,7 +83,7 @@ def register(sub: Any) -> None:
 
 
 def _port(text: str) -> int:
-    if not text.isdigit() or int(text) > 65535:
+    if not (text.isascii() and text.isdigit() and len(text) <= 5) or int(text) > 65535:
         raise argparse.ArgumentTypeError(f"expected a port number (0 to 65535), got {text!r}")
     return int(text)
 
@@ -95,7 +95,7 @@ def _workers(text: str) -> int:
 
 
 def _hops(text: str) -> int:
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit() and len(text) <= 3):
         raise argparse.ArgumentTypeError(f"expected a number of proxy hops, got {text!r}")
     return int(text)
 

@@ -207,6 +207,7 @@ def inspect_value(value: str, now: float) -> dict[str, Any]:
     from frontgate.encoding import cf_b64decode, percent_decode
     from frontgate.errors import InputError
     from frontgate.policy import Policy, PolicyError
+    from frontgate.times import MAX_EPOCH
     from frontgate.verify import _COOKIE_TO_PARAM, parse_cookie_header, rebuild_url
 
     text = value.strip()
@@ -222,7 +223,7 @@ def inspect_value(value: str, now: float) -> dict[str, Any]:
         if text.startswith("{"):
             try:
                 loaded = json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested 1,000 deep
                 loaded = None
             if not isinstance(loaded, dict):
                 raise _usage("the JSON must be an object {cookie name: value}")
@@ -258,12 +259,20 @@ def inspect_value(value: str, now: float) -> dict[str, Any]:
     elif "Expires" in params:
         result["policy"] = "canned"
         expires_text = params["Expires"]
-        # ASCII digits only: "²".isdigit() is true, but int() refuses it (R5)
-        if expires_text.isascii() and expires_text.isdigit() and resource is not None:
-            policy = Policy(resource, int(params["Expires"]))
+        # ASCII digits only: "²".isdigit() is true, but int() refuses it; at most R5's
+        # ten digits, checked before int() (which refuses over 4,300)
+        if (
+            expires_text.isascii()
+            and expires_text.isdigit()
+            and len(expires_text) <= len(str(MAX_EPOCH))
+            and int(expires_text) <= MAX_EPOCH
+            and resource is not None
+        ):
+            policy = Policy(resource, int(expires_text))
             result["policy_document"] = policy.to_json()
         else:
-            problems.append(f"Expires {params['Expires']!r} is not epoch seconds (R5).")
+            shown = expires_text if len(expires_text) <= 40 else expires_text[:37] + "..."
+            problems.append(f"Expires {shown!r} is not epoch seconds (R5).")
     if policy is not None:
         result.update(
             policy_resource=policy.resource,

@@ -91,7 +91,7 @@ def _valid_host(host: str) -> bool:
     name, sep, port = host.rpartition(":") if not host.endswith("]") else (host, "", "")
     if not sep:
         name = host
-    elif not port.isdigit() or not name:
+    elif not (port.isascii() and port.isdigit() and len(port) <= 5) or not name:
         return False
     if name.startswith("["):
         try:

@@ -207,6 +207,10 @@ def _content_type(suffix: str) -> str:
     return guessed
 
 
+#: longer than any date format RFC 9110 section 5.6.7 lets a recipient accept
+_MAX_DATE: Final = 64
+
+
 def _etag_list(value: str) -> list[str]:
     return [tag.strip().removeprefix("W/") for tag in value.split(",") if tag.strip()]
 
@@ -220,9 +224,13 @@ def not_modified(info: FileInfo, if_none_match: str | None, if_modified_since: s
         tags = _etag_list(if_none_match)
         return "*" in tags or info.etag in tags
     if if_modified_since is not None:
+        # an HTTP-date has 29 characters; email.utils reads any run of digits as a number,
+        # and too large a year or offset raises OverflowError
+        if len(if_modified_since) > _MAX_DATE:
+            return False
         try:
             since = parsedate_to_datetime(if_modified_since).timestamp()
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             return False
         return int(info.mtime) <= since
     return False
@@ -254,19 +262,39 @@ def parse_range(
         return None
     first_text, dash, last_text = spec.strip().partition("-")
     first_text, last_text = first_text.strip(), last_text.strip()
-    if not dash or not (first_text.isdigit() or last_text.isdigit()):
+    # ASCII digits only: "²".isdigit() is true, but int() refuses it
+    if not dash or not (_digits(first_text) or _digits(last_text)):
         return None
-    if (first_text and not first_text.isdigit()) or (last_text and not last_text.isdigit()):
+    if (first_text and not _digits(first_text)) or (last_text and not _digits(last_text)):
         return None
     if not first_text:  # suffix range: the last N bytes
-        suffix = int(last_text)
+        suffix = _number(last_text)
         if suffix == 0 or size == 0:
             return "unsatisfiable"
         return max(0, size - suffix), size - 1
-    first = int(first_text)
+    first = _number(first_text)
     if first >= size:
         return "unsatisfiable"
-    last = int(last_text) if last_text else size - 1
+    last = _number(last_text) if last_text else size - 1
     if last < first:
         return None
     return first, min(last, size - 1)
+
+
+#: more digits than any file size has; a longer number is read as "beyond every file"
+_MAX_DIGITS: Final = 19
+
+
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def _number(digits: str) -> int:
+    """ASCII digits as an int, without int() on a number of thousands of digits (which is
+    quadratic and then refused): one past any file size stands for anything longer.
+
+    >>> _number("0042"), _number("9" * 5000) == 10**_MAX_DIGITS
+    (42, True)
+    """
+    digits = digits.lstrip("0") or "0"
+    return 10**_MAX_DIGITS if len(digits) > _MAX_DIGITS else int(digits)

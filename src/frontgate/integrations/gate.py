@@ -94,7 +94,10 @@ PLAYLIST_TYPES: Final = {
     ".m3u8": "application/vnd.apple.mpegurl",
     ".mpd": "application/dash+xml",
 }
-_PARAM = re.compile(r';\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)', re.ASCII)
+# possessive (*+): the two alternatives never start alike, and nothing is ever given back
+_PARAM = re.compile(
+    r';\s*+([!#$%&\'*+.^_`|~0-9A-Za-z-]++)\s*+=\s*+("(?:[^"\\]|\\.)*+"|[^;]*+)', re.ASCII
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,8 +360,10 @@ class Gate:
         for option in options:
             name, _, raw = option.partition("=")
             name, raw = name.strip().lower(), raw.strip()
-            if name in ("expires_in", "max-age") and raw.isdigit() and len(raw) <= 10:
-                expires_in = int(raw)
+            if name in ("expires_in", "max-age") and raw.isascii() and raw.isdigit():
+                # int() only on a few digits: any longer lifetime is past R5's last
+                # second, and the signer refuses it as it refuses 10**13
+                expires_in = int(raw) if len(raw) <= 12 else 10**13
             elif name == "scope" and raw.lower() == "folder":
                 folder = True
         if prefix.startswith("/"):
