@@ -82,16 +82,21 @@ def _generated() -> dict[str, Callable[[], object]]:
     cases["URL: 7 KB query under a signed ?-wildcard policy"] = [
         partial(judge.verify_url, u, now=NOW) for u in long_queries
     ]
-    # an allowed canned URL of 8 KB: 4,000 query parameters to rebuild and hash
+    # an allowed canned URL of 8 KB: 3,700 query parameters to rebuild and hash (no cache:
+    # the verifier keeps none, so cycling through 64 signed URLs costs what new ones would)
     many = [
-        rsa_signer.sign_url(
-            f"{D}/a.jpg?{'&'.join(['x'] * (3700 + v % 16))}", expires_at=LATER, now=NOW
-        )
-        for v in range(16)
+        rsa_signer.sign_url(f"{D}/a.jpg?{'&'.join(['x'] * (3700 + v))}", expires_at=LATER, now=NOW)
+        for v in range(64)
     ]
-    allowed = [many[v % 16] + "&" * (v // 16 % 64) for v in range(VARIANTS)]
+    assert all(judge.verify_url(u, now=NOW).allowed for u in many)
     cases["URL: 8 KB canned, 3,700 parameters, allowed"] = [
-        partial(judge.verify_url, u, now=NOW) for u in allowed
+        partial(judge.verify_url, u, now=NOW) for u in many
+    ]
+    # the same URLs with a & added after signing: bad-signature, explained (R4, R27)
+    altered = [many[v % 64] + "&" * (1 + v // 64 % 32) for v in range(VARIANTS)]
+    assert not any(judge.verify_url(u, now=NOW).allowed for u in altered[:64])
+    cases["URL: 8 KB canned, 3,700 parameters, altered after signing"] = [
+        partial(judge.verify_url, u, now=NOW) for u in altered
     ]
     # R18-R21: a forged signature on a trusted key id; explaining bad-signature checks the
     # other hash, the other keys and two URL variants (each one more public-key operation)

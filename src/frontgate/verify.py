@@ -232,62 +232,69 @@ def _rebuild(url: str) -> tuple[str, dict[str, str], str | None] | None:
 
 #: a query of more segments than this is split by _rebuild_long
 _MANY_SEGMENTS: Final = 16
-#: where each reserved segment can start in "&" + query + "&": "&Name=" or "&Name&" (sorted:
-#: a fixed order, whatever the hash seed)
-_NEEDLES: Final = tuple((name, f"&{name}=", f"&{name}&") for name in sorted(RESERVED_PARAMS))
-# one reserved segment (R25, OP4: exact raw names) between two &: literal alternatives and
-# a run of non-& characters, so a failed attempt costs O(1) and nothing backtracks
+# one reserved segment (R25, OP4: exact raw names) up to the next &, in "&" + query + "&":
+# the name must be followed by = or & (a longer name is another parameter), then its value;
+# literal alternatives and a run of non-& characters, so a failed attempt costs O(1)
 _RESERVED_SEGMENT: Final = re.compile(
-    r"&(?:Expires|Policy|Signature|Key-Pair-Id|Hash-Algorithm)(?:=[^&]*)?(?=&)"
+    r"&(?:Expires|Policy|Signature|Key-Pair-Id|Hash-Algorithm)(?=[=&])[^&]*"
 )
-# where one starts: the name and what follows it (the value, if any, is read by find)
-_RESERVED_START: Final = re.compile(
-    r"&(Expires|Policy|Signature|Key-Pair-Id|Hash-Algorithm)(?=[=&])"
+#: one pattern per reserved name, in a fixed order (sorted, whatever the hash seed)
+_RESERVED_NAMED: Final = tuple(
+    (name, re.compile(rf"&{name}(?=[=&])")) for name in sorted(RESERVED_PARAMS)
 )
 
 
-def _first(padded: str, start: int, with_value: str, bare: str) -> int:
-    """Where the first ``&Name=...`` or ``&Name&`` segment at or after ``start`` begins."""
-    found = padded.find(with_value, start)
-    other = padded.find(bare, start, len(padded) if found < 0 else found + len(bare) - 1)
-    return other if other >= 0 else found
+def _occurrence(padded: str, name: str, pattern: re.Pattern[str], start: int) -> int:
+    """Where the first ``&Name=...`` or ``&Name&`` segment at or after ``start`` begins,
+    or -1: one ``str.find``, and a regex search only past a longer name (``&Expiresx``)."""
+    at = padded.find(f"&{name}", start)
+    if at < 0 or padded[at + len(name) + 1] in "=&":
+        return at
+    match = pattern.search(padded, at + 1)
+    return -1 if match is None else match.start()
 
 
 def _rebuild_long(base: str, query: str) -> tuple[str, dict[str, str], str | None]:
-    """The end of :func:`_rebuild` for a query of many segments (10,000 ``&x``): one regex
-    pass finds the reserved segments, and the Python work is per reserved segment."""
+    """The end of :func:`_rebuild` for a query of many segments (10,000 ``&x``): a few
+    ``str.find`` per reserved name, and the Python work is per reserved segment."""
     padded = f"&{query}&"
-    params: dict[str, str] = {}
+    spans = []
+    for name, pattern in _RESERVED_NAMED:
+        at = _occurrence(padded, name, pattern, 0)
+        if at < 0:
+            continue
+        end = padded.find("&", at + len(name) + 1)
+        if _occurrence(padded, name, pattern, end) >= 0:  # repeated: refused anyway (OP6)
+            return _rebuild_repeated(base, query, padded)
+        spans.append((at, end, name))
+    spans.sort()
+    params = {name: padded[at + len(name) + 2 : end] for at, end, name in spans}
     pieces = []
     last = 0
-    for match in _RESERVED_START.finditer(padded):
-        name, after = match.group(1), match.end()
-        if name in params:  # a repeated name (OP6): refused anyway, see _rebuild_repeated
-            return _rebuild_repeated(base, query, padded)
-        end = padded.find("&", after)
-        params[name] = padded[after + 1 : end]  # "" when the segment is the bare name
-        pieces.append(padded[last : match.start()])
+    for at, end, _name in spans:
+        pieces.append(padded[last:at])
         last = end
     pieces.append(padded[last:])
-    kept = query.count("&") + 1 - len(params)
+    kept = query.count("&") + 1 - len(spans)
     return (f"{base}?{''.join(pieces)[1:-1]}" if kept else base), params, None
 
 
 def _rebuild_repeated(base: str, query: str, padded: str) -> tuple[str, dict[str, str], str | None]:
-    """:func:`_rebuild_long` when a reserved name repeats (1,000 ``&Expires``): four
-    ``str.find`` per name for the first two occurrences, one regex pass to drop them all."""
+    """:func:`_rebuild_long` when a reserved name repeats (1,000 ``&Expires``): two
+    searches per name for its first two occurrences, one regex pass to drop them all."""
     spans = []
     duplicate: str | None = None
     repeated_at = len(padded)
-    for name, with_value, bare in _NEEDLES:
-        at = _first(padded, 0, with_value, bare)
-        if at < 0:
+    for name, pattern in _RESERVED_NAMED:
+        first = pattern.search(padded)
+        if first is None:
             continue
-        end = padded.find("&", at + 1)
-        spans.append((at, end, name))
-        again = _first(padded, end, with_value, bare)
-        if 0 <= again < repeated_at:  # the name whose second occurrence comes first (OP6)
-            repeated_at, duplicate = again, name
+        end = padded.find("&", first.end())
+        spans.append((first.start(), end, name))
+        # (room past repeated_at for the look-ahead of a match starting before it)
+        again = pattern.search(padded, end, repeated_at + len(name) + 2)
+        if again is not None and again.start() < repeated_at:
+            repeated_at, duplicate = again.start(), name  # its second comes first (OP6)
     spans.sort()
     params = {name: padded[at + len(name) + 2 : end] for at, end, name in spans}
     stripped, removed = _RESERVED_SEGMENT.subn("", padded)
@@ -734,8 +741,9 @@ class Verifier:
         policy: Policy | int,
     ) -> str:
         # Only refusals pay for these extra checks; each names a common real mistake.
+        signs = _signs(public, signature)
         other: HashName = "SHA256" if hash_name == "SHA1" else "SHA1"
-        if _verify(public, signature, data, other):
+        if signs(data, other):
             declared = (
                 "declares no Hash-Algorithm (SHA1)" if hash_name == "SHA1" else "declares SHA256"
             )
@@ -745,7 +753,11 @@ class Verifier:
                 "(R20)."
             )
         for other_id, other_key in self.keys.items():
-            if other_id != key_pair_id and _verify(other_key, signature, data, hash_name):
+            if (
+                other_id != key_pair_id
+                and _could_sign(other_key, signature)
+                and _verify(other_key, signature, data, hash_name)
+            ):
                 return (
                     f"The signature was made with key {other_id}, not {key_pair_id} named in "
                     "Key-Pair-Id; send the id of the key that signed (R21)."
@@ -764,7 +776,7 @@ class Verifier:
             for variant, what in _url_variants(request_url):
                 # surrogatepass as for the request itself: any str may arrive (R38)
                 candidate = Policy(variant, policy).to_json().encode("utf-8", "surrogatepass")
-                if _verify(public, signature, candidate, hash_name):
+                if signs(candidate, hash_name):
                     return (
                         f"The signature is for {variant}, but the request is for {request_url} "
                         f"({what}); a canned policy covers one exact URL (R4, R27)."
@@ -929,6 +941,48 @@ def _verify(public: PublicKey, signature: bytes, data: bytes, hash_name: str) ->
             public, signature, data, "SHA1" if hash_name == "SHA1" else "SHA256"
         )
     return True
+
+
+def _could_sign(public: PublicKey, signature: bytes) -> bool:
+    """Whether ``signature`` has a length ``public`` can make: RSA's is the modulus size,
+    a DER ECDSA P-256 signature 8 to 72 bytes (R18, R19). No public-key operation."""
+    if isinstance(public, rsa.RSAPublicKey):
+        return len(signature) == public.key_size // 8
+    return 8 <= len(signature) <= 72
+
+
+#: the DER DigestInfo before the digest in a PKCS #1 v1.5 signature (RFC 8017, 9.2 note 1)
+_DIGEST_INFO: Final = {
+    "SHA1": bytes.fromhex("3021300906052b0e03021a05000414"),
+    "SHA256": bytes.fromhex("3031300d060960864801650304020105000420"),
+}
+
+
+def _signs(public: PublicKey, signature: bytes) -> Callable[[bytes, str], bool]:
+    """``signs(data, hash_name)``: whether ``signature`` is ``public``'s over ``data``.
+
+    For RSA one public-key operation recovers the signed DigestInfo, so each further
+    question (another hash, another URL) costs a hash, not a public-key operation: a
+    forged signature cannot buy several for the price of one request. ECDSA cannot be
+    recovered; each question is a verification.
+    """
+    if not isinstance(public, rsa.RSAPublicKey):
+        return lambda data, hash_name: _verify(public, signature, data, hash_name)
+    try:
+        signed = public.recover_data_from_signature(signature, _PKCS1, None)
+    except (InvalidSignature, ValueError):
+        return lambda data, hash_name: False  # not this key's signature over anything
+
+    def signs(data: bytes, hash_name: str) -> bool:
+        prefix = _DIGEST_INFO[hash_name]
+        if not signed.startswith(prefix):
+            return False  # made with the other hash: no need to hash anything
+        import hashlib
+
+        name = "sha1" if hash_name == "SHA1" else "sha256"
+        return signed[len(prefix) :] == hashlib.new(name, data, usedforsecurity=False).digest()
+
+    return signs
 
 
 def _url_variants(url: str) -> list[tuple[str, str]]:
