@@ -5,6 +5,8 @@ URL over cookies (R29) and what reaches the origin (R30)."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from frontgate.verify import Reason, Verifier, rebuild_url
 from tests.verify.conftest import (
@@ -339,3 +341,43 @@ def test_r30_all_five_reserved_parameters_are_removed(verifier: Verifier) -> Non
     request = rebuild_url(url)
     assert request is not None
     assert set(request.params) == {"Expires", "Signature", "Key-Pair-Id", "Hash-Algorithm"}
+
+
+def _rule_reading(base: str, query: str) -> tuple[str, dict[str, str], str | None]:
+    """R25/R26 read literally: split at &, name before the first =, reserved names out
+    (first occurrence kept), the name whose second occurrence comes first (OP6)."""
+    params: dict[str, str] = {}
+    duplicate = None
+    kept = []
+    for segment in query.split("&"):
+        name, _, value = segment.partition("=")
+        if name in RESERVED:
+            if name in params:
+                duplicate = duplicate or name
+            else:
+                params[name] = value
+        else:
+            kept.append(segment)
+    return (f"{base}?{'&'.join(kept)}" if kept else base), params, duplicate
+
+
+_SEGMENT_NAMES = [*RESERVED, "x", "Expiresx", "Polic", "", "Key-Pair-Idd", "expires"]
+
+
+@settings(max_examples=400)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(_SEGMENT_NAMES), st.sampled_from(["", "=", "=1", "=a=b"])),
+        min_size=1,
+        max_size=60,
+    )
+)
+def test_r25_r26_rebuild_matches_the_rule_read_literally(
+    segments: list[tuple[str, str]],
+) -> None:
+    # short queries take the segment loop, long ones (> 16 &) the search per reserved name
+    # and, with a repeated name, the one-pass removal: all three must read the rule alike
+    query = "&".join(name + value for name, value in segments)
+    request = rebuild_url(f"{URL}?{query}")
+    assert request is not None
+    assert tuple(request) == _rule_reading(URL, query)
