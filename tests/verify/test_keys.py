@@ -5,6 +5,7 @@ rotation (R22), the messages that explain a refusal, and the signature cache."""
 from __future__ import annotations
 
 import pytest
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
@@ -405,3 +406,98 @@ def test_ecdsa_p256_only_accepts_der_of_the_right_curve(verifier: Verifier) -> N
     signature = other.sign(canned_bytes(URL, EXP), ec.ECDSA(hashes.SHA1()))  # noqa: S303
     decision = verifier.verify_url(url_with_signature(signature, EC_ID), now=NOW)
     assert decision.reason is Reason.BAD_SIGNATURE
+
+
+# -- R18: the RSA check recovers the signed DigestInfo; as strict as a verify -----------
+
+
+def _raw_rsa_signature(key: rsa.RSAPrivateKey, encoded: bytes) -> bytes:
+    """An RSA signature over an arbitrary EMSA-PKCS1-v1_5 payload (RFC 8017, 9.2)."""
+    size = key.key_size // 8
+    block = b"\x00\x01" + b"\xff" * (size - len(encoded) - 3) + b"\x00" + encoded
+    numbers = key.private_numbers()
+    value = pow(int.from_bytes(block, "big"), numbers.d, numbers.public_numbers.n)
+    return value.to_bytes(size, "big")
+
+
+@pytest.mark.parametrize(
+    ("label", "digest_info"),
+    [
+        # SHA-1 AlgorithmIdentifier without its NULL parameters: a loose encoding
+        ("no NULL", bytes.fromhex("301f300706052b0e03021a0414")),
+        # the SHA-256 identifier in front of a SHA-1 digest
+        ("wrong OID", bytes.fromhex("3021300906096086480165030402010500") + b"\x04\x14"),
+    ],
+)
+def test_r18_only_the_canonical_digest_info_verifies(label: str, digest_info: bytes) -> None:
+    import hashlib
+
+    key = private_key("rsa")
+    assert isinstance(key, rsa.RSAPrivateKey)
+    url = canned_url(URL)
+    data = canned_bytes(URL, NOW + 3600)
+    digest = hashlib.sha1(data, usedforsecurity=False).digest()
+    unsigned = url.split("Signature=")[0]
+    loose = _raw_rsa_signature(key, digest_info + digest)
+    with pytest.raises(InvalidSignature):  # OpenSSL's own verify refuses it too
+        key.public_key().verify(loose, data, padding.PKCS1v15(), hashes.SHA1())  # noqa: S303
+    forged = f"{unsigned}Signature={cf_b64encode(loose)}&Key-Pair-Id={RSA_ID}"
+    assert make_verifier("rsa").verify_url(forged, now=NOW).reason is Reason.BAD_SIGNATURE
+    # and the canonical encoding built the same way does verify: the test can tell them apart
+    canonical = _raw_rsa_signature(key, bytes.fromhex("3021300906052b0e03021a05000414") + digest)
+    signed = f"{unsigned}Signature={cf_b64encode(canonical)}&Key-Pair-Id={RSA_ID}"
+    assert make_verifier("rsa").verify_url(signed, now=NOW).allowed
+
+
+class _CountingKey:
+    """An RSA public key that counts its public-key operations (a test double over a real
+    key, registered with the public ``RSAPublicKey`` ABC)."""
+
+    def __init__(self, key: rsa.RSAPublicKey) -> None:
+        self._key = key
+        self.operations = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._key, name)
+
+    def recover_data_from_signature(self, *args: object) -> bytes:
+        self.operations += 1
+        return self._key.recover_data_from_signature(*args)  # type: ignore[arg-type]
+
+    def verify(self, *args: object) -> None:
+        self.operations += 1
+        self._key.verify(*args)  # type: ignore[arg-type]
+
+
+rsa.RSAPublicKey.register(_CountingKey)
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    ["forged", "url-changed", "scheme-changed", "hash-declared-wrong"],
+)
+def test_r18_a_refused_rsa_signature_costs_one_public_key_operation(tamper: str) -> None:
+    # explaining bad-signature asks several questions (other hash, other URL); with RSA
+    # they are answered from the one recovered DigestInfo, so a forged request cannot make
+    # the verifier do several public-key operations for the price of one
+    public = load_public_key(public_pem("rsa"))
+    assert isinstance(public, rsa.RSAPublicKey)
+    counting = _CountingKey(public)
+    verifier = Verifier({RSA_ID: counting})  # type: ignore[dict-item]
+    url = canned_url(URL)
+    assert verifier.verify_url(url, now=NOW).allowed
+    counting.operations = 0
+    request = {
+        "forged": url.split("Signature=")[0] + f"Signature={cf_b64encode(bytes(256))}"
+        f"&Key-Pair-Id={RSA_ID}",
+        "url-changed": url.replace("/a.jpg", "/b.jpg"),
+        "scheme-changed": url.replace("https://", "http://"),
+        "hash-declared-wrong": url + "&Hash-Algorithm=SHA256",
+    }[tamper]
+    decision = verifier.verify_url(request, now=NOW)
+    assert decision.reason is Reason.BAD_SIGNATURE
+    assert counting.operations == 1
+    if tamper == "scheme-changed":
+        assert "signed for https" in decision.message
+    if tamper == "hash-declared-wrong":
+        assert "made with SHA1" in decision.message
