@@ -426,6 +426,8 @@ _STREAM_INF: Final = "#EXT-X-STREAM-INF:"
 # a URI line (any non-blank line not starting with "#"), captured with the newline before
 # it and any CR after it; and a tag line that carries a URI. Neither can backtrack:
 # nothing follows the last repetition.
+# a URI line that is "." or ".." in the joined "\n"-led URI lines
+_DOT_LINE = re.compile(r"\n\.\.?(?=\n|\Z)")
 _HLS_URI_LINE = re.compile(r"(\n[^#\r\n][^\n]*)")
 _HLS_TAG_LINE = re.compile(
     r"\n(#EXT-X-(?:KEY|MAP|MEDIA|I-FRAME-STREAM-INF|SESSION-KEY|SESSION-DATA|PART|"
@@ -528,19 +530,17 @@ class _HlsScan:
             joined = joined.replace("\r", "")
         elif remainder != b"\n" * len(uris):
             return False
-        lengths = list(map(len, uris))  # each counting its newline (and CR)
         if "/" in joined:
             if "\n." in joined or "\n/" in joined or "/." in joined:
                 return False
-        elif min(lengths, default=9) < 4 + self.crlf and (
-            "\n.\n" in f"{joined}\n" or "\n..\n" in f"{joined}\n"
-        ):
+        elif _DOT_LINE.search(joined):
             return False  # without a slash, a dot segment is a whole line: "." or ".."
         if self.keep_nested:
             lowered = joined.lower() + "\n"
             if ".m3u8\n" in lowered or ".mpd\n" in lowered:
                 return False
-        self.longest = max(lengths, default=1) - 1 - self.crlf
+        # each line counts its newline (and CR)
+        self.longest = max(map(len, uris), default=1) - 1 - self.crlf
         self.bulk = bool(uris)
         return True
 
