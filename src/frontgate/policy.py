@@ -43,6 +43,7 @@ __all__ = [
     "PolicyError",
     "check_resource",
     "ip_in_network",
+    "literal_prefix",
     "normalize_ip",
     "policy_json",
     "prepare_url",
@@ -768,12 +769,15 @@ def _split_request(url: str) -> tuple[str, str, str, str]:
 
 
 @lru_cache(maxsize=4096)
-def _literal_prefix(pattern: str) -> str | None:
+def literal_prefix(pattern: str) -> str | None:
     """The text before the one trailing ``*`` of a pattern such as ``https://d/videos/*``
     (lower-case protocol and domain, no other wildcard, a ``/`` after the domain), or None.
 
     For such a pattern R11 reduces to a prefix test of the rebuilt URL: protocol and
     domain are literal, ``*`` at the end of the path also admits any query.
+
+    >>> literal_prefix("https://d.example/videos/*"), literal_prefix("https://d.example/*.ts")
+    ('https://d.example/videos/', None)
     """
     body = pattern[:-1]
     if not pattern.endswith("*") or "*" in body or "?" in body:
@@ -794,7 +798,7 @@ def resource_covers(pattern: str, url: str) -> bool:
     >>> resource_covers("https://d.example/videos/*", "https://d.example/videos/a.ts?x=1")
     True
     """
-    prefix = _literal_prefix(pattern)
+    prefix = literal_prefix(pattern)
     if prefix is not None:
         return url.startswith(prefix)
     return resource_matches(pattern, url)

@@ -34,7 +34,7 @@ from urllib.parse import urljoin
 
 from ._types import Duration, When
 from .errors import ErrorCode, FrontgateWarning, InputError
-from .policy import MAX_URL_BYTES, prepare_url, resource_matches
+from .policy import MAX_URL_BYTES, literal_prefix, prepare_url, resource_matches
 
 if TYPE_CHECKING:
     from .signer import Signer
@@ -130,7 +130,7 @@ def sign_playlist(
     if kind == "hls":
         hls = _HlsScan(text, base, nested == "keep")
         if hls.bulk and resource is not None:
-            prefix = _literal_prefix(resource)
+            prefix = literal_prefix(resource)
             if prefix is None or not hls.base_dir.startswith(prefix):
                 hls.expand_bulk()  # the resource may admit only some segment lines
         job = _Job(text, base, hls.refs, nested == "keep", where=hls.where)
@@ -368,28 +368,10 @@ def _resolve(uri: str, base: str, ref: _Ref, where: Callable[[_Ref], str]) -> st
     return prepared
 
 
-def _literal_prefix(resource: str) -> str | None:
-    """For a resource ``scheme://host/literal*`` (one trailing ``*``, no other wildcard):
-    the prefix every URL it admits starts with (scheme and host lower case, R11);
-    None for any other shape.
-
-    >>> _literal_prefix("HTTPS://D.example/videos/*"), _literal_prefix("https://d.example/*.ts")
-    ('https://d.example/videos/', None)
-    """
-    literal = resource[:-1]
-    scheme, sep, rest = literal.partition("://")
-    if not resource.endswith("*") or not sep or "/" not in rest:
-        return None
-    if "*" in literal or "?" in literal:
-        return None
-    host, _, path = rest.partition("/")
-    return f"{scheme.lower()}://{host.lower()}/{path}"
-
-
 def _coverage(resource: str) -> Callable[[str, bool], bool]:
     """A test: does ``resource`` admit a URL (or every URL starting with a template's
     literal prefix)? R11, with a plain prefix test for the usual ``literal*`` shape."""
-    prefix = _literal_prefix(resource)
+    prefix = literal_prefix(resource)
     if prefix is not None:
 
         def by_prefix(url: str, template: bool) -> bool:
