@@ -247,25 +247,22 @@ _RESERVED_NAMED: Final = tuple(
 )
 
 
-def _occurrence(padded: str, pattern: re.Pattern[str], start: int) -> int:
-    """Where the first ``&Name=...`` or ``&Name&`` segment at or after ``start`` begins, or
-    -1. A regex search, not ``str.find``: its literal-prefix scan stays one step a character
-    on any text (``find`` slows several-fold on text made of the name's own letters)."""
-    match = pattern.search(padded, start)
-    return -1 if match is None else match.start()
-
-
 def _rebuild_long(base: str, query: str) -> tuple[str, dict[str, str], str | None]:
-    """The end of :func:`_rebuild` for a query of many segments (10,000 ``&x``): a few
-    ``str.find`` per reserved name, and the Python work is per reserved segment."""
+    """The end of :func:`_rebuild` for a query of many segments (10,000 ``&x``): two
+    regex searches per reserved name, and the Python work is per reserved segment.
+
+    A regex search, not ``str.find``: its literal-prefix scan stays one step a character
+    on any text (``find`` slows several-fold on text made of the name's own letters).
+    """
     padded = f"&{query}&"
     spans = []
     for name, pattern in _RESERVED_NAMED:
-        at = _occurrence(padded, pattern, 0)
-        if at < 0:
+        first = pattern.search(padded)
+        if first is None:
             continue
+        at = first.start()
         end = padded.find("&", at + len(name) + 1)
-        if _occurrence(padded, pattern, end) >= 0:  # repeated: refused anyway (OP6)
+        if pattern.search(padded, end) is not None:  # repeated: refused anyway (OP6)
             return _rebuild_repeated(base, query, padded)
         spans.append((at, end, name))
     spans.sort()
