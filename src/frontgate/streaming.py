@@ -29,7 +29,7 @@ from collections.abc import Callable
 from functools import partial
 from itertools import accumulate, repeat
 from operator import itemgetter
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, NoReturn
 from urllib.parse import urljoin
 
 from ._types import Duration, When
@@ -237,11 +237,14 @@ class _Job:
             uri, base, kind = ref[3], ref[4], ref[5]
             if kind == _PLAYLIST and self.keep_nested:
                 continue
-            if _SIMPLE.fullmatch(uri) is not None and "/." not in uri and base[:4] == "http":
+            joined = None
+            if base[:4] == "http":
                 base_dir = base_dirs.get(base)
                 if base_dir is None:
                     base_dir = base_dirs[base] = _directory(base)
-                absolute = base_dir + uri
+                joined = _plain_join(base_dir, uri)
+            if joined is not None:
+                absolute = joined
             else:
                 resolved = _resolve(uri, base, ref, self.where)
                 if resolved is None:
@@ -339,6 +342,28 @@ def _directory(base: str) -> str:
     return base[: base.rindex("/", 0, path_end) + 1]
 
 
+def _plain_join(base_dir: str, uri: str) -> str | None:
+    """A plain relative path (``_SIMPLE``, after any leading ``../``) resolved against
+    a folder URL, as RFC 3986 resolution would; None for any other URI.
+
+    >>> _plain_join("https://d.example/v/1/", "../keys/a.key")
+    'https://d.example/v/keys/a.key'
+    """
+    ups = 0
+    while uri.startswith("../", 3 * ups):
+        ups += 1
+    rest = uri[3 * ups :]
+    if _SIMPLE.fullmatch(rest) is None or "/." in rest:
+        return None
+    root = base_dir.index("/", base_dir.index("//") + 2)  # where the path starts
+    for _ in range(ups):
+        parent = base_dir.rfind("/", root, len(base_dir) - 1)
+        if parent == -1:
+            break  # ".." above the root stays at the root (RFC 3986 5.2.4)
+        base_dir = base_dir[: parent + 1]
+    return base_dir + rest
+
+
 def _resolve(uri: str, base: str, ref: _Ref, where: Callable[[_Ref], str]) -> str | None:
     """The absolute http(s) URL a reference names (RFC 3986 resolution), checked as a URL
     to sign (R44); None for other schemes."""
@@ -408,13 +433,24 @@ _STREAM_INF: Final = "#EXT-X-STREAM-INF:"
 # a URI line (any non-blank line not starting with "#"), captured with the newline before
 # it and any CR after it; and a tag line that carries a URI. Neither can backtrack:
 # nothing follows the last repetition.
-# a URI line that is "." or ".." in the joined "\n"-led URI lines
-_DOT_LINE = re.compile(r"\n\.\.?(?=\n|\Z)")
 _HLS_URI_LINE = re.compile(r"(\n[^#\r\n][^\n]*)")
 _HLS_TAG_LINE = re.compile(
     r"\n(#EXT-X-(?:KEY|MAP|MEDIA|I-FRAME-STREAM-INF|SESSION-KEY|SESSION-DATA|PART|"
     r"PRELOAD-HINT|RENDITION-REPORT|STREAM-INF):)[^\r\n]*"
 )
+# in URI lines joined by newlines, what keeps them off the bulk path: a line starting with
+# a dot or a slash (a dot segment, a path from the root) or blank; a dot after a slash;
+# a line naming a playlist (with nested="keep")
+_BAD_LINE_START = re.compile(r"\n[./\n]")
+_SLASH_DOT = re.compile(r"/\.")
+_PLAYLIST_LINE = re.compile(r"\.(?:m3u8|mpd)(?=\n|\Z)", re.IGNORECASE)
+# in newline-led lines, one not starting with "#"
+_NOT_A_TAG = re.compile(r"\n[^#]")
+# the usual layout: at most this many closing lines, and lines per segment
+_CLOSING_LINES: Final = 16
+_MAX_STRIDE: Final = 8
+# windows of at least this size are worth a find each (see _no_line_longer)
+_WINDOW: Final = 64
 # one attribute of an attribute list: NAME=value, value quoted or not (RFC 8216 4.2)
 _HLS_ATTRIBUTE = re.compile(r'([A-Z0-9-]+)=("[^"\r\n]*"|[^",\r\n]*)')
 _PLAYLIST_SUFFIXES: Final = (".m3u8", ".mpd")
@@ -430,14 +466,20 @@ def _names_playlist(uri: str) -> bool:
 class _HlsScan:
     """Every URI of an HLS playlist.
 
-    The text is split once, by a C-level regular expression, into :attr:`parts`: odd
-    parts are the URI lines (each with the newline before it), even parts everything
-    between them (tags, comments, blank lines), so ``"".join(parts)`` is the text.
-    Segment lines are the bulk of a media playlist: when every one of them is a plain
-    relative path (no scheme, query, dot segment, escape or space), they all resolve
-    inside the playlist's folder and are checked and rewritten together
-    (:attr:`bulk`); otherwise each becomes a reference of its own. References are
-    ``(part index, start, end, ...)`` with offsets inside their part.
+    References are ``(part index, start, end, ...)``, offsets inside a part of
+    :attr:`parts`, and ``"".join(parts)`` is the text. Segment lines are the bulk of a
+    media playlist: when every one of them is a plain relative path (no scheme, query,
+    dot segment, escape or space), they all resolve inside the playlist's folder and are
+    checked and rewritten together (:attr:`bulk`); otherwise each becomes a reference of
+    its own. The text is read in one of two ways:
+
+    - the usual media playlist, a header of tags, then per segment the same number of tag
+      lines and one URI line, then closing tags, is split at its line ends:
+      :attr:`parts` is ``[head, body, closing]`` and :attr:`lines` the lines of the body,
+      a URI line every :attr:`stride`-th;
+    - any other playlist is split by a C-level regular expression: odd parts are the URI
+      lines (each with the newline before it), even parts everything between them (tags,
+      comments, blank lines).
     """
 
     __slots__ = (
@@ -445,10 +487,13 @@ class _HlsScan:
         "base_dir",
         "bulk",
         "crlf",
+        "joined",
         "keep_nested",
+        "lines",
         "longest",
         "parts",
         "refs",
+        "stride",
         "text",
     )
 
@@ -460,36 +505,21 @@ class _HlsScan:
         if "\r" in text and text.count("\r") != text.count("\r\n"):
             bare = re.search(r"\r(?!\n)", text)
             raise self._invalid(bare.start() if bare is not None else 0, _BARE_CR)
-        self.parts = parts = _HLS_URI_LINE.split(text)
+        self.parts: list[str] = []
         self.refs: list[_Ref] = []
         #: True when the URI lines are all plain relative paths, handled together
         self.bulk = False
-        #: the bulk URI lines end with CRLF (each odd part ends with its CR)
+        #: the URI lines end with CRLF
         self.crlf = False
+        #: the usual layout: the lines of its body, a URI line every stride-th
+        self.stride = 0
+        self.lines: list[str] = []
+        #: the URI lines of the usual layout, joined by newlines
+        self.joined = ""
+        #: split by the regular expression: the longest bulk URI line
         self.longest = 0
-        tags = list(_HLS_TAG_LINE.finditer(text))
-        starts: list[int] = []  # where each part starts in the text, when needed
-        if tags and (len(parts) > 1 and tags[-1].start() >= len(parts[0])):
-            starts = [0, *accumulate(map(len, parts))]
-        variants: list[int] = []  # the offsets of #EXT-X-STREAM-INF lines
-        for tag in tags:
-            offset = tag.start() + 1
-            line = tag.group(0)[1:]
-            if tag.group(1) == _STREAM_INF:
-                variants.append(offset)
-                continue
-            found = _hls_uri_attribute(line, partial(self._line, offset))
-            if found is not None:
-                start, end, tag_kind = found
-                uri = line[start:end]
-                kind = _PLAYLIST if tag_kind == _PLAYLIST or _names_playlist(uri) else _MEDIA
-                index = bisect_right(starts, offset) - 1 if starts else 0
-                shift = offset - (starts[index] if starts else 0)
-                self.refs.append((index, shift + start, shift + end, uri, base, kind))
-        if variants or not self._all_simple():
-            if not starts and variants:
-                starts = [0, *accumulate(map(len, parts))]
-            self._uri_lines(variants, starts)
+        if not self._periodic():
+            self._split(list(_HLS_TAG_LINE.finditer(text)), bulk=True)
 
     def _line(self, offset: int) -> str:
         return f"line {self.text.count(chr(10), 0, offset) + 1}"
@@ -500,30 +530,108 @@ class _HlsScan:
     def where(self, ref: _Ref) -> str:
         return self._line(sum(map(len, self.parts[: ref[0]])) + ref[1])
 
+    def _periodic(self) -> bool:
+        """Read the usual media playlist's layout (see the class), when the text has it
+        and its URI lines are plain; else leave everything to :meth:`_split`."""
+        text = self.text
+        first = _HLS_URI_LINE.search(text)
+        if first is None:
+            return False
+        start = first.start() + 1
+        newline = "\n"
+        if "\r" in text:
+            if text.count("\n") != text.count("\r\n"):
+                return False  # LF and CRLF lines mixed
+            newline = "\r\n"
+        # the last URI line: back over the closing tags and blank lines
+        end = len(text)
+        for _ in range(_CLOSING_LINES):
+            before = text.rfind("\n", start, end)
+            if before == -1:
+                return False  # one URI line
+            content = text[before + 1 : end].strip(" \t\r")
+            if content and content[0] != "#":
+                break
+            end = before
+        else:
+            return False
+        stop = end - 1 if text[end - 1] == "\r" else end
+        lines = text[start:stop].split(newline)
+        stride = 1
+        while lines[stride][:1] == "#":
+            stride += 1
+            if stride > _MAX_STRIDE:
+                return False
+        if (len(lines) - 1) % stride:
+            return False
+        uris = lines[::stride]
+        for offset in range(1, stride):  # between two URI lines: tags, none with a URI
+            between = "\n" + "\n".join(lines[offset::stride])
+            if _NOT_A_TAG.search(between) or _HLS_TAG_LINE.search(between):
+                return False
+        joined = "\n".join(uris)
+        if not _plain_paths(joined, len(uris), self.keep_nested):
+            return False
+        tags = [*_HLS_TAG_LINE.finditer(text, 0, start), *_HLS_TAG_LINE.finditer(text, stop)]
+        if any(tag.group(1) == _STREAM_INF for tag in tags):
+            return False  # a master playlist
+        self.parts = [text[:start], text[start:stop], text[stop:]]
+        self.lines, self.stride, self.joined = lines, stride, joined
+        self.crlf = newline == "\r\n"
+        self.bulk = True
+        for tag in tags:
+            slot, shift = (0, 0) if tag.start() < start else (2, stop)
+            self._tag_ref(tag, slot, tag.start() + 1 - shift)
+        return True
+
+    def _split(self, tags: list[re.Match[str]], bulk: bool) -> None:
+        """Read any playlist: split by the URI lines (see the class)."""
+        text = self.text
+        self.parts = parts = _HLS_URI_LINE.split(text)
+        starts: list[int] = []  # where each part starts in the text, when needed
+        if tags and (len(parts) > 1 and tags[-1].start() >= len(parts[0])):
+            starts = [0, *accumulate(map(len, parts))]
+        variants: list[int] = []  # the offsets of #EXT-X-STREAM-INF lines
+        for tag in tags:
+            offset = tag.start() + 1
+            if tag.group(1) == _STREAM_INF:
+                variants.append(offset)
+                continue
+            index = bisect_right(starts, offset) - 1 if starts else 0
+            self._tag_ref(tag, index, offset - (starts[index] if starts else 0))
+        if variants or not bulk or not self._all_simple():
+            if not starts and variants:
+                starts = [0, *accumulate(map(len, parts))]
+            self._uri_lines(variants, starts)
+
+    def _tag_ref(self, tag: re.Match[str], slot: int, shift: int) -> None:
+        """The reference of a tag line's URI= attribute, if it has one; ``shift`` is where
+        the line starts in part ``slot``."""
+        offset = tag.start() + 1
+        line = tag.group(0)[1:]
+        found = _hls_uri_attribute(line, partial(self._line, offset))
+        if found is not None:
+            start, end, tag_kind = found
+            uri = line[start:end]
+            kind = _PLAYLIST if tag_kind == _PLAYLIST or _names_playlist(uri) else _MEDIA
+            self.refs.append((slot, shift + start, shift + end, uri, self.base, kind))
+
     def _all_simple(self) -> bool:
         """Tell whether every URI line is a plain relative path (``_SIMPLE``)."""
         uris = self.parts[1::2]
+        if not uris:
+            return False
         joined = "".join(uris)  # each with its newline first
-        # the characters outside _SIMPLE (bytes: translate's fastest form; anything not
-        # ASCII stays behind as UTF-8)
-        remainder = joined.encode("utf-8", "surrogatepass").translate(None, _SIMPLE_BYTES)
-        if remainder == b"\n\r" * len(uris) and uris:
+        if "\r" in joined:
+            if joined.count("\r") != len(uris) or any(uri[-1] != "\r" for uri in uris):
+                return False
             self.crlf = True
             joined = joined.replace("\r", "")
-        elif remainder != b"\n" * len(uris):
+        if not _plain_paths(joined[1:], len(uris), self.keep_nested):
             return False
-        if "/" in joined:
-            if "\n." in joined or "\n/" in joined or "/." in joined:
-                return False
-        elif _DOT_LINE.search(joined):
-            return False  # without a slash, a dot segment is a whole line: "." or ".."
-        if self.keep_nested:
-            lowered = joined.lower() + "\n"
-            if ".m3u8\n" in lowered or ".mpd\n" in lowered:
-                return False
         # each line counts its newline (and CR)
-        self.longest = max(map(len, uris), default=1) - 1 - self.crlf
-        self.bulk = bool(uris)
+        self.longest = max(map(len, uris)) - 1 - self.crlf
+        self.bulk = True
         return True
 
     def _uri_lines(self, variants: list[int], starts: list[int]) -> None:
@@ -561,22 +669,79 @@ class _HlsScan:
 
     def expand_bulk(self) -> None:
         """Turn the bulk URI lines into references of their own."""
-        if self.bulk:
+        if self.stride:
+            self.stride, self.lines, self.joined, self.crlf = 0, [], "", False
+            self.refs = []
+            self._split(list(_HLS_TAG_LINE.finditer(self.text)), bulk=False)
+        elif self.bulk:
             self._uri_lines([], [])
         self.bulk = False
 
     def check_bulk_lengths(self, extra: int) -> None:
         """R43 for the bulk URI lines: the longest one decides."""
-        if not self.bulk or len(self.base_dir) + self.longest + extra <= MAX_URL_BYTES:
+        if not self.bulk:
             return
-        for index in range(1, len(self.parts), 2):
-            length = len(self.base_dir) + len(self.parts[index]) - 1 - self.crlf + extra
-            if length > MAX_URL_BYTES:
-                raise InputError(
-                    ErrorCode.PLAYLIST_INVALID,
-                    f"{self.where((index, 1, 1, '', '', 0))}: the signed URI would be "
-                    f"{length} bytes; CloudFront accepts at most {MAX_URL_BYTES} (R43).",
-                )
+        limit = MAX_URL_BYTES - len(self.base_dir) - extra  # the longest line that fits
+        if self.stride:
+            if _no_line_longer(self.joined, limit):
+                return
+            lines, newline = self.lines, 1 + self.crlf
+            for index in range(0, len(lines), self.stride):
+                if len(lines[index]) > limit:
+                    offset = sum(map(len, lines[:index])) + index * newline
+                    self._too_long((1, offset, offset, "", "", 0), len(lines[index]), extra)
+        elif self.longest > limit:
+            for index in range(1, len(self.parts), 2):
+                length = len(self.parts[index]) - 1 - self.crlf
+                if length > limit:
+                    self._too_long((index, 1, 1, "", "", 0), length, extra)
+
+    def _too_long(self, ref: _Ref, length: int, extra: int) -> NoReturn:
+        raise InputError(
+            ErrorCode.PLAYLIST_INVALID,
+            f"{self.where(ref)}: the signed URI would be {len(self.base_dir) + length + extra} "
+            f"bytes; CloudFront accepts at most {MAX_URL_BYTES} (R43).",
+        )
+
+
+def _plain_paths(joined: str, count: int, keep_nested: bool) -> bool:
+    """Tell whether ``count`` lines joined by newlines are all plain relative paths
+    (``_SIMPLE``, no dot segment), each resolving to the playlist's folder followed by
+    it; with ``keep_nested``, naming no playlist either.
+
+    >>> _plain_paths("seg-1.ts\\nv1/seg-2.ts", 2, False), _plain_paths("a.ts\\n../b.ts", 2, False)
+    (True, False)
+    """
+    # the characters outside _SIMPLE (bytes: translate's fastest form; anything not
+    # ASCII stays behind as UTF-8)
+    remainder = joined.encode("utf-8", "surrogatepass").translate(None, _SIMPLE_BYTES)
+    if remainder != b"\n" * (count - 1) or joined[:1] in ("", ".", "/") or joined[-1] == "\n":
+        return False
+    if _BAD_LINE_START.search(joined) is not None:
+        return False
+    if "/" in joined and _SLASH_DOT.search(joined) is not None:
+        return False
+    return not (keep_nested and _PLAYLIST_LINE.search(joined) is not None)
+
+
+def _no_line_longer(joined: str, limit: int) -> bool:
+    """Tell whether no line of ``joined`` is longer than ``limit``.
+
+    A longer line would hold a whole window of half that size with no newline in it, so a
+    few C-level finds, one per window, answer for the usual short lines.
+
+    >>> _no_line_longer("a" * 100 + "\\n" + "b" * 300, 299), _no_line_longer("a\\nbb", 2)
+    (False, True)
+    """
+    if len(joined) <= limit:
+        return True
+    half = (limit + 1) // 2
+    if half >= _WINDOW and all(
+        joined.find("\n", start, start + half) != -1
+        for start in range(0, len(joined) - half + 1, half)
+    ):
+        return True
+    return max(map(len, joined.split("\n"))) <= limit
 
 
 _NO_VARIANT_URI: Final = "#EXT-X-STREAM-INF is not followed by the variant's URI line."
@@ -638,8 +803,12 @@ def _write_hls(scan: _HlsScan, job: _Job, query: str, absolute: bool) -> str:
             parts[slot] = f"{part[:cut]}{_separator(part[start:cut])}{query}{part[cut:]}"
     if not scan.bulk:
         return "".join(parts)
-    uris = parts[1::2]
     tail = "?" + query
+    # one join builds the result: a second string of its size would double the memory
+    # the call touches
+    if scan.stride:
+        return "".join(_periodic_pieces(scan, tail, absolute))
+    uris = parts[1::2]
     if scan.crlf:  # the query goes before the CR
         uris = list(map(itemgetter(slice(None, -1)), uris))
         tail += "\r"
@@ -650,6 +819,27 @@ def _write_hls(scan: _HlsScan, job: _Job, query: str, absolute: bool) -> str:
     pieces[0::3] = parts[0::2]
     pieces[1::3] = uris
     return "".join(pieces)
+
+
+def _periodic_pieces(scan: _HlsScan, tail: str, absolute: bool) -> list[str]:
+    """The pieces of the usual layout's result: the head; per segment (the folder, when
+    absolute), its URI line, the query and its tag lines; the closing lines."""
+    lines, stride = scan.lines, scan.stride
+    newline = "\r\n" if scan.crlf else "\n"
+    segments = (len(lines) - 1) // stride + 1
+    lead = 1 if absolute else 0
+    width = lead + 2 * stride  # per segment: [folder,] URI, query, then tag, newline, ...
+    last = 1 + width * (segments - 1)  # where the last segment's pieces start
+    pieces = [newline] * (last + lead + 3)
+    pieces[0], pieces[-1] = scan.parts[0], scan.parts[2]
+    if absolute:
+        pieces[1 : last + 1 : width] = repeat(scan.base_dir, segments)
+    pieces[1 + lead : last + lead + 1 : width] = lines[::stride]
+    pieces[2 + lead : last + lead + 2 : width] = repeat(tail + newline, segments)
+    pieces[last + lead + 1] = tail
+    for offset in range(1, stride):
+        pieces[1 + lead + 2 * offset : last : width] = lines[offset::stride]
+    return pieces
 
 
 def _separator(uri: str) -> str:
