@@ -71,6 +71,9 @@ _SIMPLE_CHARS: Final = (
 )
 _SIMPLE_BYTES: Final = _SIMPLE_CHARS.encode("ascii")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+# the start of an absolute URL in the form prepare_url returns: lower-case http(s) scheme
+# and host, no port
+_PLAIN_ORIGIN = re.compile(r"https?://[a-z0-9](?:[a-z0-9\-.]*[a-z0-9])?/")
 _ENCODED_DOT = re.compile(r"%2[eE]")
 
 
@@ -131,9 +134,11 @@ def sign_playlist(
         hls = _HlsScan(text, base, nested == "keep")
         if hls.bulk and resource is not None:
             prefix = literal_prefix(resource)
-            if prefix is None or not hls.base_dir.startswith(prefix):
+            if prefix is None or not hls.within.startswith(prefix):
                 hls.expand_bulk()  # the resource may admit only some segment lines
         job = _Job(text, base, hls.refs, nested == "keep", where=hls.where)
+        if hls.bulk:
+            job.folders.append(hls.within)
     elif kind == "dash":
         dash = _DashScan(text, base)
         job = _Job(text, base, dash.refs, nested == "keep", where=dash.where)
@@ -197,6 +202,7 @@ class _Job:
 
     __slots__ = (
         "base",
+        "folders",
         "keep_nested",
         "origin",
         "refs",
@@ -228,6 +234,8 @@ class _Job:
         self.signed: list[int] = []
         self.resolved: dict[int, str] = {}
         self.unsigned: list[tuple[_Ref, str]] = []
+        #: folders holding URIs signed outside the references (the bulk URI lines)
+        self.folders: list[str] = []
 
     def classify(self, resource: str | None) -> None:
         """Resolve every reference and choose the resource and the URIs it covers."""
@@ -237,7 +245,7 @@ class _Job:
             uri, base, kind = ref[3], ref[4], ref[5]
             if kind == _PLAYLIST and self.keep_nested:
                 continue
-            joined = None
+            joined = base_dir = None
             if base[:4] == "http":
                 base_dir = base_dirs.get(base)
                 if base_dir is None:
@@ -246,7 +254,7 @@ class _Job:
             if joined is not None:
                 absolute = joined
             else:
-                resolved = _resolve(uri, base, ref, self.where)
+                resolved = _resolve(uri, base, base_dir, ref, self.where)
                 if resolved is None:
                     continue  # data:, skd: and other non-http URIs stay as written
                 absolute = resolved
@@ -261,7 +269,7 @@ class _Job:
 
     def _default_resource(self, candidates: list[tuple[int, str, str]]) -> None:
         origin = self.origin
-        literals = [self.base]
+        literals = [self.base, *self.folders]
         signed = self.signed
         resolved = self.resolved
         for index, absolute, literal in candidates:
@@ -343,42 +351,135 @@ def _directory(base: str) -> str:
 
 
 def _plain_join(base_dir: str, uri: str) -> str | None:
-    """A plain relative path (``_SIMPLE``, after any leading ``../``) resolved against
-    a folder URL, as RFC 3986 resolution would; None for any other URI.
+    """The URL a plain reference names, resolved against a folder URL as RFC 3986 does;
+    None for any other URI. Plain: ``_SIMPLE`` characters and no dot segment, relative
+    (after any leading ``../``), from the root, or after an origin in the form
+    :func:`prepare_url` returns (lower-case, no port).
 
     >>> _plain_join("https://d.example/v/1/", "../keys/a.key")
     'https://d.example/v/keys/a.key'
+    >>> _plain_join("https://d.example/v/", "/w/a.ts"), _plain_join("https://d.example/v/", "a?x")
+    ('https://d.example/w/a.ts', None)
     """
     ups = 0
-    while uri.startswith("../", 3 * ups):
-        ups += 1
-    rest = uri[3 * ups :]
-    if _SIMPLE.fullmatch(rest) is None or "/." in rest:
+    if uri[:1] == "/":
+        base_dir = base_dir[: base_dir.index("/", base_dir.index("//") + 2) + 1]
+        uri = uri[1:]
+    elif uri[:4] == "http" and (origin := _PLAIN_ORIGIN.match(uri)) is not None:
+        base_dir, uri = origin.group(), uri[origin.end() :]
+    else:
+        while uri.startswith("../", 3 * ups):
+            ups += 1
+        uri = uri[3 * ups :]
+    if _SIMPLE.fullmatch(uri) is None or "/." in uri:
+        return None  # a dot segment, a query, another scheme, an escape...
+    if ups:
+        root = base_dir.index("/", base_dir.index("//") + 2)  # where the path starts
+        for _ in range(ups):
+            parent = base_dir.rfind("/", root, len(base_dir) - 1)
+            if parent == -1:
+                break  # ".." above the root stays at the root (RFC 3986 5.2.4)
+            base_dir = base_dir[: parent + 1]
+    return base_dir + uri
+
+
+def _bulk_form(joined: str, count: int, base_dir: str, keep_nested: bool) -> tuple[str, str] | None:
+    """How ``count`` URI lines joined by newlines resolve, when all take one plain form
+    (see :func:`_plain_join`; no ``../``): ``(lead, folder)``, each line resolving to
+    ``lead + line`` inside ``folder``. None when they do not; with ``keep_nested``, also
+    when one names a playlist.
+
+    A few C-level passes over the joined lines decide, whatever their number.
+
+    >>> _bulk_form("/v/1/a.ts\\n/v/2/b.ts", 2, "https://d.example/m/", False)
+    ('https://d.example', 'https://d.example/v/')
+    >>> _bulk_form("a.ts\\n../b.ts", 2, "https://d.example/m/", False) is None
+    True
+    """
+    origin = base_dir[: base_dir.index("/", base_dir.index("//") + 2) + 1]
+    scheme = b""  # the one character outside _SIMPLE each line holds
+    if joined[:1] == "/":  # paths from the root
+        if joined[1:2] in ("/", ".") or _ROOT_LINE_START.search(joined) is not None:
+            return None
+        lead, known = origin[:-1], 1
+    elif joined.startswith(origin):  # absolute URLs on the playlist's origin
+        lead, known, scheme = "", len(origin), b":"
+    else:  # relative paths
+        if joined[:1] == "." or _BAD_LINE_START.search(joined) is not None:
+            return None
+        lead, known = base_dir, 0
+    # the characters outside _SIMPLE (bytes: translate's fastest form; anything not
+    # ASCII stays behind as UTF-8)
+    remainder = joined.encode("utf-8", "surrogatepass").translate(None, _SIMPLE_BYTES)
+    if remainder != (scheme + b"\n") * (count - 1) + scheme or joined[-1:] in ("", "\n"):
         return None
-    root = base_dir.index("/", base_dir.index("//") + 2)  # where the path starts
-    for _ in range(ups):
-        parent = base_dir.rfind("/", root, len(base_dir) - 1)
-        if parent == -1:
-            break  # ".." above the root stays at the root (RFC 3986 5.2.4)
-        base_dir = base_dir[: parent + 1]
-    return base_dir + rest
+    if "/" in joined and _SLASH_DOT.search(joined) is not None:
+        return None
+    if keep_nested and _PLAYLIST_LINE.search(joined) is not None:
+        return None
+    if not known:
+        return lead, base_dir
+    folder = _common_folder(joined, count, known)
+    return None if folder is None else (lead, lead + folder)
 
 
-def _resolve(uri: str, base: str, ref: _Ref, where: Callable[[_Ref], str]) -> str | None:
+def _common_folder(joined: str, count: int, known: int) -> str | None:
+    """The longest folder (a prefix ending in ``/``) of each of ``count`` lines joined by
+    newlines, at least ``known`` characters long; None when they do not even share their
+    first ``known`` characters. One C-level count for the usual case (the first line's
+    folder), else a binary search over the first line's folders.
+
+    >>> _common_folder("a/b/c/x.ts\\na/b/y.ts\\na/b/c/z.ts", 3, 2)
+    'a/b/'
+    >>> _common_folder("/a/x.ts\\nb/y.ts", 2, 1) is None
+    True
+    """
+    first = joined.partition("\n")[0]
+    ends = [known]  # where the first line's candidate folders end
+    slash = first.find("/", known)
+    while slash != -1:
+        ends.append(slash + 1)
+        slash = first.find("/", slash + 1)
+
+    def shared(index: int) -> bool:
+        return joined.count("\n" + first[: ends[index]]) == count - 1
+
+    deepest = len(ends) - 1
+    if shared(deepest):
+        return first[: ends[deepest]]  # the usual case
+    low, high = -1, deepest - 1  # ends[low] is shared (none yet), those beyond high not
+    while low < high:
+        middle = (low + high + 1) // 2
+        if shared(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return first[: ends[low]] if low >= 0 else None
+
+
+def _resolve(
+    uri: str, base: str, base_dir: str | None, ref: _Ref, where: Callable[[_Ref], str]
+) -> str | None:
     """The absolute http(s) URL a reference names (RFC 3986 resolution), checked as a URL
-    to sign (R44); None for other schemes."""
+    to sign (R44); None for other schemes. ``base_dir`` is the folder of an http(s)
+    ``base``."""
     scheme = _SCHEME.match(uri)
     if scheme is not None and scheme.group(1).lower() not in ("http", "https"):
         return None
     uri, _, _fragment = uri.partition("#")  # never sent: the query goes before it
-    try:
-        absolute = urljoin(base, uri)
-    except ValueError:  # urllib refuses an unbalanced [ in the host ("Invalid IPv6 URL")
-        raise InputError(
-            ErrorCode.PLAYLIST_INVALID, f"{where(ref)}: the URI {uri[:80]!r} is not a URL."
-        ) from None
-    if not absolute[:8].lower().startswith(("http://", "https://")):
-        return None  # relative to a BaseURL of another scheme
+    path, mark, query = uri.partition("?")
+    absolute = _plain_join(base_dir, path) if base_dir is not None and mark else None
+    if absolute is not None:
+        absolute += mark + query
+    else:
+        try:
+            absolute = urljoin(base, uri)
+        except ValueError:  # urllib refuses an unbalanced [ in the host ("Invalid IPv6 URL")
+            raise InputError(
+                ErrorCode.PLAYLIST_INVALID, f"{where(ref)}: the URI {uri[:80]!r} is not a URL."
+            ) from None
+        if not absolute[:8].lower().startswith(("http://", "https://")):
+            return None  # relative to a BaseURL of another scheme
     try:
         prepared = prepare_url(absolute)
     except InputError as exc:
@@ -439,9 +540,11 @@ _HLS_TAG_LINE = re.compile(
     r"PRELOAD-HINT|RENDITION-REPORT|STREAM-INF):)[^\r\n]*"
 )
 # in URI lines joined by newlines, what keeps them off the bulk path: a line starting with
-# a dot or a slash (a dot segment, a path from the root) or blank; a dot after a slash;
-# a line naming a playlist (with nested="keep")
+# a dot or a slash (a dot segment, a path from the root) or blank, or (among paths from
+# the root) with "//", "/." or blank; a dot after a slash; a line naming a playlist (with
+# nested="keep")
 _BAD_LINE_START = re.compile(r"\n[./\n]")
+_ROOT_LINE_START = re.compile(r"\n/[./\n]")
 _SLASH_DOT = re.compile(r"/\.")
 _PLAYLIST_LINE = re.compile(r"\.(?:m3u8|mpd)(?=\n|\Z)", re.IGNORECASE)
 # in newline-led lines, one not starting with "#"
@@ -489,12 +592,14 @@ class _HlsScan:
         "crlf",
         "joined",
         "keep_nested",
+        "lead",
         "lines",
         "longest",
         "parts",
         "refs",
         "stride",
         "text",
+        "within",
     )
 
     def __init__(self, text: str, base: str, keep_nested: bool) -> None:
@@ -507,8 +612,10 @@ class _HlsScan:
             raise self._invalid(bare.start() if bare is not None else 0, _BARE_CR)
         self.parts: list[str] = []
         self.refs: list[_Ref] = []
-        #: True when the URI lines are all plain relative paths, handled together
+        #: True when the URI lines all take one plain form, handled together: each
+        #: resolves to lead + line, inside the folder within
         self.bulk = False
+        self.lead = self.within = ""
         #: the URI lines end with CRLF
         self.crlf = False
         #: the usual layout: the lines of its body, a URI line every stride-th
@@ -570,7 +677,8 @@ class _HlsScan:
             if _NOT_A_TAG.search(between) or _HLS_TAG_LINE.search(between):
                 return False
         joined = "\n".join(uris)
-        if not _plain_paths(joined, len(uris), self.keep_nested):
+        form = _bulk_form(joined, len(uris), self.base_dir, self.keep_nested)
+        if form is None:
             return False
         tags = [*_HLS_TAG_LINE.finditer(text, 0, start), *_HLS_TAG_LINE.finditer(text, stop)]
         if any(tag.group(1) == _STREAM_INF for tag in tags):
@@ -579,6 +687,7 @@ class _HlsScan:
         self.lines, self.stride, self.joined = lines, stride, joined
         self.crlf = newline == "\r\n"
         self.bulk = True
+        self.lead, self.within = form
         for tag in tags:
             slot, shift = (0, 0) if tag.start() < start else (2, stop)
             self._tag_ref(tag, slot, tag.start() + 1 - shift)
@@ -627,11 +736,13 @@ class _HlsScan:
                 return False
             self.crlf = True
             joined = joined.replace("\r", "")
-        if not _plain_paths(joined[1:], len(uris), self.keep_nested):
+        form = _bulk_form(joined[1:], len(uris), self.base_dir, self.keep_nested)
+        if form is None:
             return False
         # each line counts its newline (and CR)
         self.longest = max(map(len, uris)) - 1 - self.crlf
         self.bulk = True
+        self.lead, self.within = form
         return True
 
     def _uri_lines(self, variants: list[int], starts: list[int]) -> None:
@@ -681,7 +792,7 @@ class _HlsScan:
         """R43 for the bulk URI lines: the longest one decides."""
         if not self.bulk:
             return
-        limit = MAX_URL_BYTES - len(self.base_dir) - extra  # the longest line that fits
+        limit = MAX_URL_BYTES - len(self.lead) - extra  # the longest line that fits
         if self.stride:
             if _no_line_longer(self.joined, limit):
                 return
@@ -699,29 +810,9 @@ class _HlsScan:
     def _too_long(self, ref: _Ref, length: int, extra: int) -> NoReturn:
         raise InputError(
             ErrorCode.PLAYLIST_INVALID,
-            f"{self.where(ref)}: the signed URI would be {len(self.base_dir) + length + extra} "
+            f"{self.where(ref)}: the signed URI would be {len(self.lead) + length + extra} "
             f"bytes; CloudFront accepts at most {MAX_URL_BYTES} (R43).",
         )
-
-
-def _plain_paths(joined: str, count: int, keep_nested: bool) -> bool:
-    """Tell whether ``count`` lines joined by newlines are all plain relative paths
-    (``_SIMPLE``, no dot segment), each resolving to the playlist's folder followed by
-    it; with ``keep_nested``, naming no playlist either.
-
-    >>> _plain_paths("seg-1.ts\\nv1/seg-2.ts", 2, False), _plain_paths("a.ts\\n../b.ts", 2, False)
-    (True, False)
-    """
-    # the characters outside _SIMPLE (bytes: translate's fastest form; anything not
-    # ASCII stays behind as UTF-8)
-    remainder = joined.encode("utf-8", "surrogatepass").translate(None, _SIMPLE_BYTES)
-    if remainder != b"\n" * (count - 1) or joined[:1] in ("", ".", "/") or joined[-1] == "\n":
-        return False
-    if _BAD_LINE_START.search(joined) is not None:
-        return False
-    if "/" in joined and _SLASH_DOT.search(joined) is not None:
-        return False
-    return not (keep_nested and _PLAYLIST_LINE.search(joined) is not None)
 
 
 def _no_line_longer(joined: str, limit: int) -> bool:
@@ -812,8 +903,8 @@ def _write_hls(scan: _HlsScan, job: _Job, query: str, absolute: bool) -> str:
     if scan.crlf:  # the query goes before the CR
         uris = list(map(itemgetter(slice(None, -1)), uris))
         tail += "\r"
-    if absolute:
-        uris = list(map(str.replace, uris, repeat("\n"), repeat("\n" + scan.base_dir), repeat(1)))
+    if absolute and scan.lead:
+        uris = list(map(str.replace, uris, repeat("\n"), repeat("\n" + scan.lead), repeat(1)))
     # what lies between the URI lines, each URI line, and after each of them its query
     pieces = [tail] * (len(parts) + len(parts) // 2)
     pieces[0::3] = parts[0::2]
@@ -822,18 +913,19 @@ def _write_hls(scan: _HlsScan, job: _Job, query: str, absolute: bool) -> str:
 
 
 def _periodic_pieces(scan: _HlsScan, tail: str, absolute: bool) -> list[str]:
-    """The pieces of the usual layout's result: the head; per segment (the folder, when
-    absolute), its URI line, the query and its tag lines; the closing lines."""
+    """The pieces of the usual layout's result: the head; per segment (what makes its URI
+    line absolute, when asked), its URI line, the query and its tag lines; the closing
+    lines."""
     lines, stride = scan.lines, scan.stride
     newline = "\r\n" if scan.crlf else "\n"
     segments = (len(lines) - 1) // stride + 1
-    lead = 1 if absolute else 0
-    width = lead + 2 * stride  # per segment: [folder,] URI, query, then tag, newline, ...
+    lead = 1 if absolute and scan.lead else 0
+    width = lead + 2 * stride  # per segment: [lead,] URI, query, then tag, newline, ...
     last = 1 + width * (segments - 1)  # where the last segment's pieces start
     pieces = [newline] * (last + lead + 3)
     pieces[0], pieces[-1] = scan.parts[0], scan.parts[2]
-    if absolute:
-        pieces[1 : last + 1 : width] = repeat(scan.base_dir, segments)
+    if lead:
+        pieces[1 : last + 1 : width] = repeat(scan.lead, segments)
     pieces[1 + lead : last + lead + 1 : width] = lines[::stride]
     pieces[2 + lead : last + lead + 2 : width] = repeat(tail + newline, segments)
     pieces[last + lead + 1] = tail
