@@ -140,8 +140,12 @@ def sign_playlist(
         if hls.bulk:
             job.folders.append(hls.within)
     elif kind == "dash":
-        dash = _DashScan(text, base)
+        dash = _DashScan(text, base, nested == "keep")
         job = _Job(text, base, dash.refs, nested == "keep", where=dash.where)
+        if dash.runs and not dash.runs_covered(job.origin, resource):
+            dash = dash.without_runs()
+            job = _Job(text, base, dash.refs, nested == "keep", where=dash.where)
+        job.folders.extend(run.folder for run in dash.runs)
     else:
         raise InputError(
             ErrorCode.PLAYLIST_INVALID,
@@ -159,7 +163,7 @@ def sign_playlist(
         now=now,
     )
     job.warn_unsigned()
-    if not job.signed and not (hls is not None and hls.bulk):
+    if not job.signed and not (hls is not None and hls.bulk) and not (dash and dash.runs):
         return text
     query = "&".join(f"{name}={value}" for name, value in signer.sign_policy(policy).items())
     if hls is not None:
@@ -167,6 +171,10 @@ def sign_playlist(
         job.check_lengths(len(query) + 1)
         return _write_hls(hls, job, query, absolute)
     assert dash is not None
+    if not dash.runs_fit(len(query) + 1):
+        dash = dash.without_runs()  # which names the first URI too long, as always
+        job = _Job(text, base, dash.refs, nested == "keep", where=dash.where)
+        job.classify(resource)
     job.check_lengths(len(query) + 1)
     return _write_dash(text, job, query, absolute, dash)
 
@@ -965,6 +973,12 @@ _XML_ENTITIES: Final = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "
 _XML_ESCAPES: Final = str.maketrans(
     {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;"}
 )
+# a run of SegmentURL elements read at once (see _DashScan._run): the start of each one
+# after its name, up to the quote opening its media value, and what ends each one
+_RUN_HEAD = re.compile(r"[ \t\r\n]+media[ \t\r\n]*=[ \t\r\n]*[\"']")
+_RUN_END = re.compile(r"[ \t\r\n]*/>[ \t\r\n]*")
+#: the fewest SegmentURL elements read as a run
+_DASH_RUN_MIN = 2
 
 
 class _Frame:
@@ -984,22 +998,82 @@ class _Frame:
         self.offset = offset
 
 
+class _DashRun:
+    """SegmentURL elements that differ only in their media value, each a plain URI of one
+    form (see :func:`_bulk_form`): signed and rewritten together.
+
+    The text from :attr:`start` to :attr:`end` is the values joined by :attr:`between`;
+    each value resolves to ``lead + value``, inside :attr:`folder`.
+    """
+
+    __slots__ = ("between", "end", "folder", "joined", "lead", "scope", "start", "values")
+
+    def __init__(
+        self,
+        start: int,
+        end: int,
+        values: list[str],
+        between: str,
+        form: tuple[str, str],
+        joined: str,
+        scope: _Frame | None,
+    ) -> None:
+        self.start = start
+        self.end = end
+        self.values = values
+        self.between = between
+        self.lead, self.folder = form
+        #: the values joined by newlines
+        self.joined = joined
+        #: the element whose Representations they serve (see _Frame.deep)
+        self.scope = scope
+
+
 class _DashScan:
     """Every URI of a DASH manifest, from one linear pass over the XML text.
 
     Not a general XML parser: enough XML to find elements, attributes and text safely.
     Document type declarations (and so entities) are refused; character references and
     the five predefined entities are decoded.
+
+    A long SegmentList is mostly SegmentURL elements of one shape, each with a plain
+    media URI: such a run is checked with a few C-level passes and recorded as one
+    :class:`_DashRun` (:attr:`runs`) rather than a reference per element. ``bulk=False``
+    reads every element on its own (the general path, with the same result).
     """
 
-    def __init__(self, text: str, base: str) -> None:
+    def __init__(self, text: str, base: str, keep_nested: bool, *, bulk: bool = True) -> None:
         self.text = text
+        self.base = base
+        self.keep_nested = keep_nested
         self.refs: list[_Ref] = []
         #: per reference (by start offset): what names it, e.g. "<SegmentURL media>"
         self.labels: dict[int, str] = {}
         #: per reference (by start offset): the element whose Representations it serves
         self.scopes: dict[int, _Frame] = {}
+        #: the runs of SegmentURL elements, in document order
+        self.runs: list[_DashRun] = []
+        #: no run is looked for before this offset (the end of the last one looked at)
+        self._tried = 0 if bulk else len(text)
         self._scan(base)
+
+    def without_runs(self) -> _DashScan:
+        """The same manifest read element by element."""
+        return _DashScan(self.text, self.base, self.keep_nested, bulk=False)
+
+    def runs_covered(self, origin: str, resource: str | None) -> bool:
+        """Tell whether the resource will admit every URI of every run: the default one
+        admits the playlist's ``origin``, a given one its literal prefix (else some URIs
+        of a run may stay unsigned, and each needs a reference of its own)."""
+        prefix = origin if resource is None else literal_prefix(resource)
+        return prefix is not None and all(run.folder.startswith(prefix) for run in self.runs)
+
+    def runs_fit(self, extra: int) -> bool:
+        """R43: tell whether every URI of every run stays within 8,192 bytes once signed
+        (else the general path names the first one too long)."""
+        return all(
+            _no_line_longer(run.joined, MAX_URL_BYTES - extra - len(run.lead)) for run in self.runs
+        )
 
     def where(self, ref: _Ref) -> str:
         line = self.text.count("\n", 0, ref[1]) + 1
@@ -1057,6 +1131,17 @@ class _DashScan:
                 raise self._error(lt, "an element after the end of the root element.")
             name = match.group(0)
             prefix, _, local = name.rpartition(":")
+            if (
+                local == "SegmentURL"
+                and lt >= self._tried
+                and stack
+                and len(stack) < _MAX_DEPTH
+                and prefix in dash_prefixes
+            ):
+                close = self._run(lt, match.end(), stack)
+                if close != -1:
+                    position = close
+                    continue
             if stack and local not in _DASH_ATTRIBUTES:
                 # most elements (S of a SegmentTimeline...) carry no URI: skip to their end
                 attributes: dict[str, tuple[int, int]] = {}
@@ -1097,6 +1182,56 @@ class _DashScan:
             raise self._error(frame.offset, f"<{frame.name}> is never closed.")
         if not root_done:
             raise InputError(ErrorCode.PLAYLIST_INVALID, "The DASH manifest has no <MPD> element.")
+
+    def _run(self, lt: int, name_end: int, stack: list[_Frame]) -> int:
+        """Read the SegmentURL elements from ``lt`` to the next ``</`` as a run, when they
+        are all ``<name media="URI"/>`` with the same markup around each URI and the URIs
+        take one plain form: the offset of that ``</``, else -1.
+
+        Split at its quotes, such a stretch alternates markup and values: the first piece
+        is the start of an element up to its value, every piece between two values is
+        the same end of one element and start of the next, and the last piece ends an
+        element. Anything else (another attribute, a comment, a character reference, an
+        empty value) is read element by element; either way no element is read twice.
+        """
+        text = self.text
+        close = text.find("</", lt)
+        self._tried = len(text) if close == -1 else close
+        head = _RUN_HEAD.match(text, name_end)
+        base = stack[-1].base
+        if close == -1 or head is None or _PLAIN_ORIGIN.match(base) is None:
+            return -1
+        quote = text[head.end() - 1]
+        parts = text[lt:close].split(quote)
+        count = len(parts) // 2
+        if count < _DASH_RUN_MIN or not len(parts) % 2:
+            return -1
+        glues = set(parts[2:-1:2])
+        if len(glues) != 1:
+            return -1
+        glue = glues.pop()
+        opening = parts[0]  # "<SegmentURL media="
+        if (
+            not glue.endswith(opening)
+            or _RUN_END.fullmatch(glue, 0, len(glue) - len(opening)) is None
+            or _RUN_END.fullmatch(parts[-1]) is None
+        ):
+            return -1
+        values = parts[1::2]
+        if not values[0]:
+            return -1  # an empty value names nothing (the later ones _bulk_form refuses)
+        joined = "\n".join(values)
+        form = _bulk_form(joined, count, _directory(base), self.keep_nested)
+        if form is None:
+            return -1
+        lead, folder = form
+        if folder == lead:  # relative paths: the deepest folder holding them all
+            form = (lead, folder + (_common_folder(joined, count, 0) or ""))
+        start = lt + len(opening) + 1
+        end = close - len(parts[-1]) - 1
+        scope = stack[-2] if len(stack) >= 2 else None
+        self.runs.append(_DashRun(start, end, values, quote + glue + quote, form, joined, scope))
+        return close
 
     def _past(self, start: int, terminator: str, what: str) -> int:
         end = self.text.find(terminator, start + 2)
@@ -1220,8 +1355,13 @@ def _write_dash(text: str, job: _Job, query: str, absolute: bool, scan: _DashSca
     xml_query = query.replace("&", "&amp;")
     pieces: list[str] = []
     position = 0
+    runs = iter(scan.runs)
+    run = next(runs, None)
     for index in job.signed:
         _slot, start, end, uri, _base, _kind = job.refs[index]
+        while run is not None and run.start < start:
+            position = _run_pieces(pieces, text, position, run, xml_query, absolute)
+            run = next(runs, None)
         pieces.append(text[position:start])
         position = end
         uri, hash_mark, fragment = uri.partition("#")
@@ -1236,5 +1376,26 @@ def _write_dash(text: str, job: _Job, query: str, absolute: bool, scan: _DashSca
             pieces.append(f"{text[start:end]}{separator.replace('&', '&amp;')}{xml_query}")
         else:
             pieces.append(f"{uri}{separator}{query}{hash_mark}{fragment}".translate(_XML_ESCAPES))
+    while run is not None:
+        position = _run_pieces(pieces, text, position, run, xml_query, absolute)
+        run = next(runs, None)
     pieces.append(text[position:])
+    # one join builds the result: a second string of its size would double the memory
+    # the call touches
     return "".join(pieces)
+
+
+def _run_pieces(
+    pieces: list[str], text: str, position: int, run: _DashRun, xml_query: str, absolute: bool
+) -> int:
+    """Add the pieces of the text from ``position`` to the end of a run, signed, as the
+    general path writes each of its elements; return where the run ends."""
+    scope = run.scope
+    lead = run.lead if absolute and (scope is None or not scope.deep) else ""
+    tail = "?" + xml_query  # plain URIs: no query of their own, nothing to escape
+    signed = [tail + run.between + lead] * (2 * len(run.values) - 1)
+    signed[::2] = run.values
+    pieces += (text[position : run.start], lead)
+    pieces += signed
+    pieces.append(tail)
+    return run.end
