@@ -22,10 +22,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from frontgate import Distribution, FrontgateWarning, InputError, Signer, Verifier
+from frontgate import Distribution, FrontgateWarning, InputError, Signer, Verifier, streaming
 from frontgate.encoding import cf_b64decode
 from frontgate.keys import LocalKey, load_private_key
-from frontgate.policy import MAX_URL_BYTES, Policy
+from frontgate.policy import MAX_URL_BYTES, Policy, prepare_url
 from frontgate.streaming import MAX_PLAYLIST_CHARS, playlist_kind, sign_playlist
 from tests.conftest import KEY_PAIR_ID, NOW, key_bytes, public_pem
 
@@ -813,3 +813,347 @@ def test_property_plain_segment_lines_match_the_general_path(
     query = SIGNING_QUERY.findall(general)[0]
     last = f"{D}/videos/42/v1/zz.ts" if absolute else "./zz.ts"
     assert general[len(plain) :] == f"#EXTINF:4.0,{end}{last}?{query}{end}"
+
+
+# -- DASH: runs of SegmentURL elements ------------------------------------------------------
+# A run of SegmentURL elements of one shape with plain media URIs is checked and written
+# in bulk; every other manifest, and a run the resource may not cover whole, is read
+# element by element. Both must give the same bytes, warnings and refusals.
+
+
+def outcome(text: str, url: str, signer: Signer, **options: Any) -> tuple[str, list[str]]:
+    """The signed text (or the refusal) and the warnings of one sign_playlist call."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = sign_playlist(text, url, signer, expires_in=3600, now=NOW, **options)
+        except InputError as exc:
+            result = f"{exc.code}: {exc.message}"
+    return result, [str(warning.message) for warning in caught]
+
+
+def element_by_element(
+    text: str, url: str, signer: Signer, **options: Any
+) -> tuple[str, list[str]]:
+    """outcome() with no SegmentURL run taken: every element read on its own."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(streaming, "_DASH_RUN_MIN", MAX_PLAYLIST_CHARS)
+        return outcome(text, url, signer, **options)
+
+
+def runs_of(text: str, url: str, nested: str = "sign") -> list[list[str]]:
+    """The media values of each SegmentURL run the scanner takes."""
+    scan = streaming._DashScan(text, prepare_url(url), nested == "keep")
+    return [run.values for run in scan.runs]
+
+
+def segment_list_manifest(elements: str, *, base: str = "", head: str = "") -> str:
+    return (
+        f'<MPD xmlns="urn:mpeg:dash:schema:mpd:2011"{head} type="static">{base}<Period>'
+        '<AdaptationSet mimeType="video/mp4"><Representation id="v" bandwidth="1">'
+        f'<SegmentList duration="4"><Initialization sourceURL="init.mp4"/>{elements}'
+        "\n    </SegmentList></Representation></AdaptationSet></Period></MPD>\n"
+    )
+
+
+def segment_urls(values: list[str], shape: str = '\n      <SegmentURL media="{}"/>') -> str:
+    return "".join(shape.format(value) for value in values)
+
+
+DASH_URL = f"{D}/videos/42/manifest.mpd"
+SEGMENTS = [f"s/seg-{n:03d}.m4s" for n in range(6)]
+
+
+@pytest.mark.parametrize(
+    ("elements", "head"),
+    [
+        (segment_urls(SEGMENTS), ""),
+        (segment_urls(SEGMENTS, "<SegmentURL media='{}' />"), ""),
+        (segment_urls(SEGMENTS, '\r\n\t<SegmentURL\n  media = "{}"\r\n/>'), ""),
+        (segment_urls([f"/videos/7/{s}" for s in SEGMENTS]), ""),
+        (segment_urls([f"{D}/videos/42/{s}" for s in SEGMENTS]), ""),
+        (
+            segment_urls(SEGMENTS, '\n<d:SegmentURL media="{}"/>'),
+            ' xmlns:d="urn:mpeg:dash:schema:mpd:2011"',
+        ),
+    ],
+    ids=["relative", "quotes-and-spaces", "crlf-and-tabs", "root", "absolute", "prefixed"],
+)
+@pytest.mark.parametrize("absolute", [False, True])
+def test_dash_segment_url_runs_are_signed_as_one_by_one(
+    elements: str, head: str, absolute: bool, rsa: Signer, verifier: Verifier
+) -> None:
+    text = segment_list_manifest(elements, head=head)
+    assert len(runs_of(text, DASH_URL)[0]) == len(SEGMENTS)
+    signed, warned = outcome(text, DASH_URL, rsa, absolute=absolute)
+    assert (signed, warned) == element_by_element(text, DASH_URL, rsa, absolute=absolute)
+    assert not warned
+    if not absolute:
+        assert unsign(signed) == text
+    assert_verifies(signed, DASH_URL, verifier, 1 + len(SEGMENTS))
+
+
+@pytest.mark.parametrize(
+    "elements",
+    [
+        segment_urls(SEGMENTS, '<SegmentURL media="{}" mediaRange="0-99"/>'),
+        segment_urls(SEGMENTS[:3]) + '<SegmentURL media="x.m4s" index="x.sidx"/>',
+        segment_urls(SEGMENTS[:3]) + "<!-- a -->" + segment_urls(SEGMENTS[3:]),
+        segment_urls(SEGMENTS[:3]) + "<!-- a -->",
+        segment_urls(SEGMENTS[:3]) + '<SegmentURL media="x&#46;m4s"/>',
+        segment_urls(SEGMENTS[:3]) + "<SegmentURL media='x.m4s'/>",
+        segment_urls(SEGMENTS[:3]) + '\n<SegmentURL media="x.m4s"/>',
+        segment_urls(SEGMENTS[:3]) + "<Extra/>",
+        segment_urls(["", *SEGMENTS[:3]]),
+        segment_urls([*SEGMENTS[:3], ""]),
+        segment_urls([*SEGMENTS[:3], "./x.m4s"]),
+        segment_urls([*SEGMENTS[:3], "../x.m4s"]),
+        segment_urls([*SEGMENTS[:3], "x.m4s?v=1"]),
+        segment_urls([*SEGMENTS[:3], "x%20y.m4s"]),
+        segment_urls([*SEGMENTS[:3], "/videos/x.m4s"]),
+        segment_urls(SEGMENTS, '<x:SegmentURL media="{}"/>'),
+    ],
+    ids=[
+        "media-range",
+        "index",
+        "comment-inside",
+        "comment-after",
+        "character-reference",
+        "other-quote",
+        "other-spacing",
+        "another-element-after",
+        "empty-first",
+        "empty-last",
+        "dot-segment",
+        "parent",
+        "query",
+        "percent-escape",
+        "mixed-forms",
+        "other-namespace",
+    ],
+)
+def test_dash_segment_urls_of_another_shape_are_read_one_by_one(
+    elements: str, rsa: Signer, verifier: Verifier
+) -> None:
+    text = segment_list_manifest(elements, head=' xmlns:x="urn:example"')
+    assert runs_of(text, DASH_URL) == []
+    signed, warned = outcome(text, DASH_URL, rsa)
+    assert (signed, warned) == element_by_element(text, DASH_URL, rsa)
+    assert unsign(signed) == text
+
+
+@pytest.mark.parametrize("odd", ["x y.m4s", "x\u00e9.m4s"])
+def test_r44_a_segment_url_players_would_change_is_refused_as_one_by_one(
+    odd: str, rsa: Signer
+) -> None:
+    text = segment_list_manifest(segment_urls([*SEGMENTS[:3], odd, *SEGMENTS]))
+    assert runs_of(text, DASH_URL) == []
+    message, warned = outcome(text, DASH_URL, rsa)
+    assert (message, warned) == element_by_element(text, DASH_URL, rsa)
+    assert message.startswith("playlist-invalid: line 5, <SegmentURL media>: The URL contains")
+    assert "R44" in message
+
+
+def test_dash_run_a_given_resource_covers_in_part_is_read_one_by_one(rsa: Signer) -> None:
+    text = segment_list_manifest(segment_urls(["a1.m4s", "b1.m4s", "a2.m4s"]))
+    resource = f"{D}/videos/42/a*"
+    assert len(runs_of(text, DASH_URL)) == 1
+    signed, warned = outcome(text, DASH_URL, rsa, resource=resource)
+    assert (signed, warned) == element_by_element(text, DASH_URL, rsa, resource=resource)
+    assert 'media="a1.m4s?Policy=' in signed
+    assert 'media="a2.m4s?Policy=' in signed
+    assert 'media="b1.m4s"/>' in signed
+    assert 'sourceURL="init.mp4"/>' in signed
+    assert len(warned) == 1
+    assert warned[0].startswith("2 URI(s) of the playlist left unsigned")
+
+
+def test_dash_run_a_given_resource_covers_whole_is_signed(rsa: Signer) -> None:
+    text = segment_list_manifest(segment_urls(["a/1.m4s", "a/2.m4s", "a/3.m4s"]))
+    resource = f"{D}/videos/42/a/*"
+    signed, warned = outcome(text, DASH_URL, rsa, resource=resource)
+    assert (signed, warned) == element_by_element(text, DASH_URL, rsa, resource=resource)
+    assert signed.count("Policy=") == 3  # the three segments, not the init section
+    assert len(warned) == 1
+
+
+def test_dash_run_on_another_host_stays_unsigned_and_named(rsa: Signer) -> None:
+    text = segment_list_manifest(
+        segment_urls(SEGMENTS), base="<BaseURL>https://other.example/v/</BaseURL>"
+    )
+    assert len(runs_of(text, DASH_URL)) == 1
+    signed, warned = outcome(text, DASH_URL, rsa)
+    assert (signed, warned) == element_by_element(text, DASH_URL, rsa)
+    assert signed == text
+    assert len(warned) == 1
+    assert warned[0].startswith(f"{2 + len(SEGMENTS)} URI(s) of the playlist left unsigned")
+    assert f"and {len(SEGMENTS) - 3} more" in warned[0]
+    # a resource on that host covers them all: the run is signed whole
+    resource = "https://other.example/v/*"
+    signed, warned = outcome(text, DASH_URL, rsa, resource=resource)
+    assert (signed, warned) == element_by_element(text, DASH_URL, rsa, resource=resource)
+    assert signed.count("Policy=") == 2 + len(SEGMENTS)
+
+
+@pytest.mark.parametrize("nested", ["sign", "keep"])
+def test_dash_run_naming_playlists(nested: str, rsa: Signer) -> None:
+    # with nested="keep" a URI ending in .mpd is another playlist, left as written: such
+    # a list is read element by element
+    text = segment_list_manifest(segment_urls(["a.m4s", "b.mpd", "c.m4s"]))
+    assert len(runs_of(text, DASH_URL, nested)) == (nested == "sign")
+    signed, warned = outcome(text, DASH_URL, rsa, nested=nested)
+    assert (signed, warned) == element_by_element(text, DASH_URL, rsa, nested=nested)
+    assert ('media="b.mpd"/>' in signed) == (nested == "keep")
+
+
+def test_r43_a_run_with_a_uri_over_8192_bytes_is_refused_as_one_by_one(rsa: Signer) -> None:
+    long_name = "a" * (MAX_URL_BYTES - 200) + ".m4s"
+    text = segment_list_manifest(segment_urls([*SEGMENTS, long_name, *SEGMENTS]))
+    assert len(runs_of(text, DASH_URL)) == 1
+    message, warned = outcome(text, DASH_URL, rsa)
+    assert (message, warned) == element_by_element(text, DASH_URL, rsa)
+    assert message.startswith("playlist-invalid: line 8, <SegmentURL media>: the signed URI")
+    assert "R43" in message
+    # an earlier URI too long is named first, whichever way it is read
+    text = text.replace('"init.mp4"', f'"{long_name}"')
+    message, warned = outcome(text, DASH_URL, rsa)
+    assert (message, warned) == element_by_element(text, DASH_URL, rsa)
+    assert message.startswith("playlist-invalid: line 1, <Initialization sourceURL>:")
+
+
+def test_dash_absolute_run_under_a_base_url_per_representation(
+    rsa: Signer, verifier: Verifier
+) -> None:
+    # the list serves two Representations with different bases: its URIs stay relative
+    text = (
+        '<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static"><Period>'
+        f"<AdaptationSet><SegmentList>{segment_urls(SEGMENTS)}</SegmentList>"
+        '<Representation id="low" bandwidth="1"/>'
+        '<Representation id="high" bandwidth="2"><BaseURL>high/</BaseURL></Representation>'
+        "</AdaptationSet></Period></MPD>"
+    )
+    assert len(runs_of(text, DASH_URL)) == 1
+    signed, warned = outcome(text, DASH_URL, rsa, absolute=True)
+    assert (signed, warned) == element_by_element(text, DASH_URL, rsa, absolute=True)
+    assert f'media="{SEGMENTS[0]}?Policy=' in signed
+    assert f"<BaseURL>{D}/videos/42/high/?Policy=" in signed
+
+
+def test_dash_a_segment_list_is_looked_at_once(rsa: Signer) -> None:
+    # a stretch that is no run is read element by element, not looked at again from
+    # each of its elements (which would be quadratic)
+    calls = []
+    looked_at = streaming._DashScan._run
+
+    def counting(scan: Any, *args: Any) -> int:
+        calls.append(args[0])
+        return looked_at(scan, *args)
+
+    segments = [f"seg-{n}.m4s" for n in range(2000)]
+    text = segment_list_manifest(segment_urls(segments) + "<!-- end -->")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(streaming._DashScan, "_run", counting)
+        signed = sign(text, DASH_URL, rsa)
+    assert len(calls) == 1
+    assert signed.count("Policy=") == 2001
+
+
+_RUN_FORMS: list[Callable[[str], str]] = [
+    lambda segment: segment,
+    lambda segment: "/videos/42/" + segment,
+    lambda segment: f"{D}/videos/42/" + segment,
+    lambda segment: "https://other.example/v/" + segment,
+]
+_ODD_VALUE = st.one_of(
+    _PLAIN_SEGMENT.map(lambda u: "../" + u),
+    _PLAIN_SEGMENT.map(lambda u: "a/./" + u),
+    _PLAIN_SEGMENT.map(lambda u: u + "?v=1&amp;n=2"),
+    _PLAIN_SEGMENT.map(lambda u: u[:-3] + "mpd"),
+    _PLAIN_SEGMENT.map(lambda u: u.replace("a", "&#97;")),
+    _PLAIN_SEGMENT.map(lambda u: f"HTTPS://D111111ABCDEF8.cloudfront.net/{u}"),
+    st.just(""),
+)
+_BASE_URL = st.sampled_from(
+    [
+        "",
+        "media/",
+        "/videos/",
+        "../up/",
+        f"{D}/videos/42/x/",
+        "https://other.example/v/",
+        "list/index.mpd",
+        f"{D}/videos/42/a?b=/c/",
+    ]
+)
+
+
+@st.composite
+def segment_list_manifests(draw: st.DrawFn) -> str:
+    """A manifest with SegmentLists of SegmentURL elements: mostly runs of one shape and
+    one form of URI, BaseURLs at any level, now and then an element that breaks the run."""
+
+    def base_url() -> str:
+        value = draw(_BASE_URL)
+        return f"<BaseURL>{value}</BaseURL>" if value else ""
+
+    def segment_list() -> str:
+        form = draw(st.sampled_from(_RUN_FORMS))
+        values = [
+            form(segment) for segment in draw(st.lists(_PLAIN_SEGMENT, min_size=1, max_size=8))
+        ]
+        if values and draw(st.integers(0, 3)) == 0:
+            values[draw(st.integers(0, len(values) - 1))] = draw(_ODD_VALUE)
+        quote = draw(st.sampled_from(['"', "'"]))
+        element = draw(st.sampled_from(["SegmentURL", "d:SegmentURL"]))
+        shape = (
+            f"{draw(st.sampled_from(['', chr(10) + '   ', chr(13) + chr(10) + chr(9), ' ']))}"
+            f"<{element}{draw(st.sampled_from([' ', chr(10)]))}media"
+            f"{draw(st.sampled_from(['=', ' = ']))}{quote}{{}}{quote}"
+            f"{draw(st.sampled_from(['/>', ' />']))}"
+        )
+        elements = segment_urls(values, shape)
+        if elements and draw(st.integers(0, 5)) == 0:
+            cut = elements.index("<", 1) if "<" in elements[1:] else len(elements)
+            odd = draw(st.sampled_from(["<!-- c -->", '<SegmentURL media="z.m4s" index="i"/>']))
+            elements = elements[:cut] + odd + elements[cut:]
+        init = draw(st.sampled_from(["", '<Initialization sourceURL="init.mp4"/>']))
+        after = draw(st.sampled_from(["", "\n  "]))
+        return f"<SegmentList duration='4'>{init}{elements}{after}</SegmentList>"
+
+    representations = "".join(
+        f"<Representation id='r{n}' bandwidth='1'>{base_url()}"
+        f"{segment_list() if draw(st.integers(0, 3)) else ''}</Representation>"
+        for n in range(draw(st.integers(1, 2)))
+    )
+    shared = segment_list() if draw(st.booleans()) else ""
+    return (
+        '<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" xmlns:d="urn:mpeg:dash:schema:mpd:2011"'
+        f' type="static">{base_url()}<Period>{base_url()}<AdaptationSet>{shared}'
+        f"{representations}</AdaptationSet></Period></MPD>"
+    )
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    text=segment_list_manifests(),
+    absolute=st.booleans(),
+    nested=st.sampled_from(["sign", "keep"]),
+    resource=st.sampled_from(
+        [
+            None,
+            f"{D}/videos/*",
+            f"{D}/videos/42/*",
+            f"{D}/videos/42/a*",
+            "https://other.example/*",
+            f"{D}/videos/*/s*",
+        ]
+    ),
+)
+def test_property_segment_url_runs_match_the_general_path(
+    text: str, absolute: bool, nested: str, resource: str | None
+) -> None:
+    signer = Signer.from_pem(key_bytes("rsa2048_pkcs1.pem"), KEY_PAIR_ID)  # deterministic
+    options = {"absolute": absolute, "nested": nested, "resource": resource}
+    assert outcome(text, DASH_URL, signer, **options) == element_by_element(
+        text, DASH_URL, signer, **options
+    )
