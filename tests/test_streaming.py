@@ -813,3 +813,171 @@ def test_property_plain_segment_lines_match_the_general_path(
     query = SIGNING_QUERY.findall(general)[0]
     last = f"{D}/videos/42/v1/zz.ts" if absolute else "./zz.ts"
     assert general[len(plain) :] == f"#EXTINF:4.0,{end}{last}?{query}{end}"
+
+
+# -- the bulk paths: the usual layout, absolute and root-relative segment lines -----------
+
+_EXTRA_TAGS = [
+    "#EXT-X-BYTERANGE:1000@0",
+    "#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:00.000Z",
+    "#EXT-X-DISCONTINUITY",
+    "#EXT-X-GAP",
+]
+_FORMS: dict[str, Callable[[str], str]] = {
+    "relative": lambda path: path,
+    "root": lambda path: "/videos/42/" + path,
+    "other-folder": lambda path: "/media/" + path,
+    "origin": lambda path: f"{D}/videos/42/v1/" + path,
+    "other-host": lambda path: "https://other.example/v/" + path,
+}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    paths=st.lists(_PLAIN_SEGMENT, min_size=1, max_size=12),
+    form=st.sampled_from(sorted(_FORMS)),
+    query=st.sampled_from(["", "?v=1", "?v=1&n=x/y", "?", "?a&&b", "?Expires=1", "?a=b?c:d"]),
+    mixed=st.booleans(),
+    extra=st.lists(st.sampled_from(_EXTRA_TAGS), max_size=3),
+    ragged=st.booleans(),
+    end=st.sampled_from(["\n", "\r\n"]),
+    header=st.sampled_from(
+        ["", '#EXT-X-MAP:URI="init.mp4"', '#EXT-X-KEY:METHOD=AES-128,URI="../k/1.key"']
+    ),
+    closing=st.sampled_from(["", "#EXT-X-ENDLIST{end}", "#EXT-X-ENDLIST{end}{end}# done{end}"]),
+    absolute=st.booleans(),
+    resource=st.sampled_from([None, f"{D}/videos/*", f"{D}/videos/42/v1/*"]),
+)
+def test_property_bulk_paths_match_the_general_path(
+    paths: list[str],
+    form: str,
+    query: str,
+    mixed: bool,
+    extra: list[str],
+    ragged: bool,
+    end: str,
+    header: str,
+    closing: str,
+    absolute: bool,
+    resource: str | None,
+) -> None:
+    # the bulk paths (the usual layout split at its line ends, or the regular-expression
+    # split) must write the bytes the per-line path writes: one "./" line sends the
+    # whole playlist down the per-line path
+    signer = Signer.from_pem(key_bytes("rsa2048_pkcs1.pem"), KEY_PAIR_ID)  # deterministic
+    url = f"{D}/videos/42/v1/index.m3u8"
+    uris = [_FORMS[form](path) + query for path in paths]
+    if mixed:  # one line of another form
+        uris[-1] = _FORMS["relative" if form != "relative" else "root"](paths[-1])
+    segments = []
+    for number, uri in enumerate(uris):
+        tags = extra[: number % (len(extra) + 1)] if ragged else extra
+        segments.append("".join(f"{tag}{end}" for tag in ["#EXTINF:4.0,", *tags]) + uri + end)
+    head = f"#EXTM3U{end}" + (f"{header}{end}" if header else "")
+    tail = closing.format(end=end)
+    options: dict[str, Any] = {"absolute": absolute, "resource": resource}
+    odd = f"#EXTINF:4.0,{end}./zz.ts{end}"
+
+    def outcome(text: str) -> str:
+        try:
+            return sign(text, url, signer, **options)
+        except InputError as refusal:  # e.g. a query naming a CloudFront parameter (R23)
+            return f"refused: {refusal.message}"
+
+    general = outcome(head + "".join(segments) + odd + tail)
+    plain = outcome(head + "".join(segments) + tail)
+    if general.startswith("refused: "):
+        assert plain == general
+        return
+    last = f"{D}/videos/42/v1/zz.ts" if absolute else "./zz.ts"
+    odd = f"#EXTINF:4.0,{end}{last}?{SIGNING_QUERY.findall(general)[0]}{end}"  # covered
+    assert general == plain[: len(plain) - len(tail)] + odd + tail
+
+
+@pytest.mark.parametrize(
+    ("form", "folder"), [("root", f"{D}/videos/42/"), ("origin", f"{D}/videos/42/v1/")]
+)
+def test_absolute_and_root_relative_segment_lines_are_signed_as_written(
+    form: str, folder: str, rsa: Signer, verifier: Verifier
+) -> None:
+    url = f"{D}/videos/42/v1/index.m3u8"
+    uris = [_FORMS[form](f"seg-{n}.ts") for n in range(3)]
+    text = "#EXTM3U\n" + "".join(f"#EXTINF:4,\n{uri}\n" for uri in uris) + "#EXT-X-ENDLIST\n"
+    signed = sign(text, url, rsa)
+    assert unsign(signed) == text
+    query = SIGNING_QUERY.findall(signed)[0]
+    assert signed.splitlines()[2] == f"{uris[0]}?{query}"
+    # the deepest folder holding the playlist and its segments
+    assert policy_of(signed).resource == folder + "*"
+    assert_verifies(signed, url, verifier, 3)
+
+
+def test_segments_in_another_folder_widen_the_resource(rsa: Signer, verifier: Verifier) -> None:
+    url = f"{D}/videos/42/v1/index.m3u8"
+    text = "#EXTM3U\n" + "".join(f"#EXTINF:4,\n/media/a/{n}.ts\n" for n in range(3))
+    signed = sign(text, url, rsa)
+    assert policy_of(signed).resource == f"{D}/*"
+    assert_verifies(signed, url, verifier, 3)
+
+
+def test_the_usual_layout_with_byte_ranges_and_a_key_per_segment(
+    rsa: Signer, verifier: Verifier
+) -> None:
+    # a URI-carrying tag between the segments: each line is read on its own
+    url = f"{D}/videos/42/v1/index.m3u8"
+    body = "".join(
+        f'#EXT-X-KEY:METHOD=AES-128,URI="k{n}.key"\n#EXTINF:4,\n#EXT-X-BYTERANGE:100@{n}00\n'
+        "all.ts\n"
+        for n in range(4)
+    )
+    text = f"#EXTM3U\n{body}#EXT-X-ENDLIST\n"
+    signed = sign(text, url, rsa)
+    assert unsign(signed) == text
+    assert_verifies(signed, url, verifier, 8)
+
+
+def test_r43_in_the_usual_layout_names_the_line() -> None:
+    long_name = "a" * (MAX_URL_BYTES - 200)
+    text = "#EXTM3U\n" + "".join(f"#EXTINF:4,\ns{n}.ts\n" for n in range(40))
+    message = refused(text + f"#EXTINF:4,\n{long_name}.ts\n#EXTINF:4,\nlast.ts\n")
+    assert message.startswith("line 83:")
+    assert "R43" in message
+
+
+def test_the_property_above_exercises_each_bulk_form() -> None:
+    # the property compares the bulk paths with the per-line path: make sure the
+    # playlists it draws do take them
+    from frontgate.streaming import _HlsScan
+
+    url = f"{D}/videos/42/v1/index.m3u8"
+    for form, lead in (("relative", f"{D}/videos/42/v1/"), ("root", D), ("origin", "")):
+        body = "".join(
+            f"#EXTINF:4.0,\n#EXT-X-BYTERANGE:1000@0\n{_FORMS[form](f's{n}.ts')}\n" for n in range(3)
+        )
+        usual = _HlsScan(f"#EXTM3U\n{body}#EXT-X-ENDLIST\n", url, False)
+        assert (usual.bulk, usual.stride, usual.lead) == (True, 3, lead)
+        headed = _HlsScan(f"#EXTM3U\n#EXT-X-GAP\n{body}", url, False)
+        assert (headed.bulk, headed.stride) == (True, 3)
+        split = _HlsScan(f"#EXTM3U\n{body}#EXTINF:4.0,\n{_FORMS[form]('z.ts')}\n", url, False)
+        assert (split.bulk, split.stride) == (True, 0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    uri=st.one_of(
+        _PLAIN_SEGMENT,
+        _PLAIN_SEGMENT.map(lambda p: "../" + p),
+        _PLAIN_SEGMENT.map(lambda p: "../../../../" + p),
+        _PLAIN_SEGMENT.map(lambda p: "/" + p),
+        _PLAIN_SEGMENT.map(lambda p: f"{D}/{p}"),
+        _PLAIN_SEGMENT.map(lambda p: f"http://other.example/{p}"),
+        st.text(alphabet="abc./:?#%/", max_size=12),
+    ),
+    base=st.sampled_from([f"{D}/", f"{D}/v/", f"{D}/v/42/x/", "http://h.example:8080/a/"]),
+)
+def test_property_plain_references_resolve_as_rfc_3986(uri: str, base: str) -> None:
+    from frontgate.streaming import _plain_join
+
+    joined = _plain_join(base, uri)
+    if joined is not None:
+        assert joined == urljoin(base, uri)

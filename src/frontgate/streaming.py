@@ -385,9 +385,10 @@ def _plain_join(base_dir: str, uri: str) -> str | None:
 
 def _bulk_form(joined: str, count: int, base_dir: str, keep_nested: bool) -> tuple[str, str] | None:
     """How ``count`` URI lines joined by newlines resolve, when all take one plain form
-    (see :func:`_plain_join`; no ``../``): ``(lead, folder)``, each line resolving to
-    ``lead + line`` inside ``folder``. None when they do not; with ``keep_nested``, also
-    when one names a playlist.
+    (see :func:`_plain_join`; no ``../``), each or none with a query of ``_SIMPLE``
+    characters, ``&`` and ``?`` that names no CloudFront parameter (R23): ``(lead,
+    folder)``, each line resolving to ``lead + line`` inside ``folder``. None when they
+    do not; with ``keep_nested``, also when one names a playlist.
 
     A few C-level passes over the joined lines decide, whatever their number.
 
@@ -408,10 +409,19 @@ def _bulk_form(joined: str, count: int, base_dir: str, keep_nested: bool) -> tup
         if joined[:1] == "." or _BAD_LINE_START.search(joined) is not None:
             return None
         lead, known = base_dir, 0
-    # the characters outside _SIMPLE (bytes: translate's fastest form; anything not
-    # ASCII stays behind as UTF-8)
-    remainder = joined.encode("utf-8", "surrogatepass").translate(None, _SIMPLE_BYTES)
-    if remainder != (scheme + b"\n") * (count - 1) + scheme or joined[-1:] in ("", "\n"):
+    # the characters outside _SIMPLE and "&" (bytes: translate's fastest form; anything
+    # not ASCII stays behind as UTF-8)
+    remainder = joined.encode("utf-8", "surrogatepass").translate(None, _SIMPLE_BYTES + b"&")
+    if joined[-1:] in ("", "\n"):
+        return None
+    if "?" in joined:  # queries: one on each line, not empty (prepare_url would drop "?")
+        if b"\n" + remainder.replace(b"?", b"") != (b"\n" + scheme) * count:
+            return None
+        if (b"\n" + remainder).count(b"\n" + scheme + b"?") != count:
+            return None
+        if _EMPTY_QUERY.search(joined) is not None or any(map(joined.__contains__, _RESERVED)):
+            return None
+    elif remainder != (scheme + b"\n") * (count - 1) + scheme or "&" in joined:
         return None
     if "/" in joined and _SLASH_DOT.search(joined) is not None:
         return None
@@ -434,7 +444,7 @@ def _common_folder(joined: str, count: int, known: int) -> str | None:
     >>> _common_folder("/a/x.ts\\nb/y.ts", 2, 1) is None
     True
     """
-    first = joined.partition("\n")[0]
+    first = joined.partition("\n")[0].partition("?")[0]
     ends = [known]  # where the first line's candidate folders end
     slash = first.find("/", known)
     while slash != -1:
@@ -546,7 +556,10 @@ _HLS_TAG_LINE = re.compile(
 _BAD_LINE_START = re.compile(r"\n[./\n]")
 _ROOT_LINE_START = re.compile(r"\n/[./\n]")
 _SLASH_DOT = re.compile(r"/\.")
-_PLAYLIST_LINE = re.compile(r"\.(?:m3u8|mpd)(?=\n|\Z)", re.IGNORECASE)
+_PLAYLIST_LINE = re.compile(r"\.(?:m3u8|mpd)(?=[?\n]|\Z)", re.IGNORECASE)
+_EMPTY_QUERY = re.compile(r"\?(?=\n|\Z)")
+# the query parameters CloudFront reads (R23): a query naming one is not signed in bulk
+_RESERVED: Final = ("Expires", "Policy", "Signature", "Key-Pair-Id", "Hash-Algorithm")
 # in newline-led lines, one not starting with "#"
 _NOT_A_TAG = re.compile(r"\n[^#]")
 # the usual layout: at most this many closing lines, and lines per segment
@@ -597,6 +610,7 @@ class _HlsScan:
         "longest",
         "parts",
         "refs",
+        "separator",
         "stride",
         "text",
         "within",
@@ -616,6 +630,8 @@ class _HlsScan:
         #: resolves to lead + line, inside the folder within
         self.bulk = False
         self.lead = self.within = ""
+        #: what joins the signing query to each bulk URI line: "&" after their queries
+        self.separator = "?"
         #: the URI lines end with CRLF
         self.crlf = False
         #: the usual layout: the lines of its body, a URI line every stride-th
@@ -688,6 +704,7 @@ class _HlsScan:
         self.crlf = newline == "\r\n"
         self.bulk = True
         self.lead, self.within = form
+        self.separator = "&" if "?" in joined else "?"
         for tag in tags:
             slot, shift = (0, 0) if tag.start() < start else (2, stop)
             self._tag_ref(tag, slot, tag.start() + 1 - shift)
@@ -743,6 +760,7 @@ class _HlsScan:
         self.longest = max(map(len, uris)) - 1 - self.crlf
         self.bulk = True
         self.lead, self.within = form
+        self.separator = "&" if "?" in joined else "?"
         return True
 
     def _uri_lines(self, variants: list[int], starts: list[int]) -> None:
@@ -894,7 +912,7 @@ def _write_hls(scan: _HlsScan, job: _Job, query: str, absolute: bool) -> str:
             parts[slot] = f"{part[:cut]}{_separator(part[start:cut])}{query}{part[cut:]}"
     if not scan.bulk:
         return "".join(parts)
-    tail = "?" + query
+    tail = scan.separator + query
     # one join builds the result: a second string of its size would double the memory
     # the call touches
     if scan.stride:
