@@ -434,10 +434,10 @@ def _bulk_form(joined: str, count: int, base_dir: str, keep_nested: bool) -> tup
 
 
 def _common_folder(joined: str, count: int, known: int) -> str | None:
-    """The longest folder (a prefix ending in ``/``) of each of ``count`` lines joined by
-    newlines, at least ``known`` characters long; None when they do not even share their
-    first ``known`` characters. One C-level count for the usual case (the first line's
-    folder), else a binary search over the first line's folders.
+    """The longest folder (a prefix ending in ``/``) of the paths of each of ``count``
+    lines joined by newlines, at least ``known`` characters long; None when they do not
+    even share their first ``known`` characters. One C-level count for the usual case
+    (the first line's folder), else a binary search for the longest common prefix.
 
     >>> _common_folder("a/b/c/x.ts\\na/b/y.ts\\na/b/c/z.ts", 3, 2)
     'a/b/'
@@ -445,26 +445,23 @@ def _common_folder(joined: str, count: int, known: int) -> str | None:
     True
     """
     first = joined.partition("\n")[0].partition("?")[0]
-    ends = [known]  # where the first line's candidate folders end
-    slash = first.find("/", known)
-    while slash != -1:
-        ends.append(slash + 1)
-        slash = first.find("/", slash + 1)
 
-    def shared(index: int) -> bool:
-        return joined.count("\n" + first[: ends[index]]) == count - 1
+    def shared(length: int) -> bool:
+        return joined.count("\n" + first[:length]) == count - 1
 
-    deepest = len(ends) - 1
-    if shared(deepest):
-        return first[: ends[deepest]]  # the usual case
-    low, high = -1, deepest - 1  # ends[low] is shared (none yet), those beyond high not
+    folder = first.rfind("/") + 1
+    if shared(folder):
+        return first[:folder]  # the usual case
+    if not shared(known):
+        return None
+    low, high = known, folder - 1  # the first low characters are shared, high + 1 are not
     while low < high:
         middle = (low + high + 1) // 2
         if shared(middle):
             low = middle
         else:
             high = middle - 1
-    return first[: ends[low]] if low >= 0 else None
+    return first[: first.rfind("/", 0, low) + 1]
 
 
 def _resolve(
