@@ -31,8 +31,9 @@ NOW = 1767290400
 VARIANTS = 8  # distinct playlists cycled through
 
 
-def media_playlist(segments: int, variant: int) -> str:
-    """An fMP4 VOD media playlist as packagers write it: init section, key, segments."""
+def media_playlist(segments: int, variant: int, folder: str = "") -> str:
+    """An fMP4 VOD media playlist as packagers write it: init section, key, segments
+    (each URI line after ``folder``: "" for relative paths)."""
     lines = [
         "#EXTM3U",
         "#EXT-X-VERSION:7",
@@ -42,7 +43,7 @@ def media_playlist(segments: int, variant: int) -> str:
         f'#EXT-X-KEY:METHOD=AES-128,URI="../keys/{variant}.key",IV=0x{variant:032x}',
     ]
     for n in range(segments):
-        lines += ["#EXTINF:4.000,", f"segment-{variant}-{n:05d}.m4s"]
+        lines += [f"#EXTINF:{3.9 + n % 3 / 10:.3f},", f"{folder}segment-{variant}-{n:05d}.m4s"]
     lines.append("#EXT-X-ENDLIST")
     return "\n".join(lines) + "\n"
 
@@ -92,8 +93,7 @@ def _cycling(
             texts[n % VARIANTS],
             url,
             signer,
-            expires_at=NOW + 3600 + n,
-            now=NOW,
+            expires_in=3600 + n,  # the default clock
             **options,  # type: ignore[arg-type]
         )
 
@@ -122,6 +122,11 @@ def run() -> list[Row]:
         (
             "  the same, absolute=True (app-served)",
             _cycling(lambda v: media_playlist(1000, v), media_url, signer, absolute=True),
+            None,
+        ),
+        (
+            "  the same, absolute segment URLs",
+            _cycling(lambda v: media_playlist(1000, v, f"{D}/videos/42/v720/"), media_url, signer),
             None,
         ),
         (

@@ -815,6 +815,174 @@ def test_property_plain_segment_lines_match_the_general_path(
     assert general[len(plain) :] == f"#EXTINF:4.0,{end}{last}?{query}{end}"
 
 
+# -- the bulk paths: the usual layout, absolute and root-relative segment lines -----------
+
+_EXTRA_TAGS = [
+    "#EXT-X-BYTERANGE:1000@0",
+    "#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:00.000Z",
+    "#EXT-X-DISCONTINUITY",
+    "#EXT-X-GAP",
+]
+_FORMS: dict[str, Callable[[str], str]] = {
+    "relative": lambda path: path,
+    "root": lambda path: "/videos/42/" + path,
+    "other-folder": lambda path: "/media/" + path,
+    "origin": lambda path: f"{D}/videos/42/v1/" + path,
+    "other-host": lambda path: "https://other.example/v/" + path,
+}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    paths=st.lists(_PLAIN_SEGMENT, min_size=1, max_size=12),
+    form=st.sampled_from(sorted(_FORMS)),
+    query=st.sampled_from(["", "?v=1", "?v=1&n=x/y", "?", "?a&&b", "?Expires=1", "?a=b?c:d"]),
+    mixed=st.booleans(),
+    extra=st.lists(st.sampled_from(_EXTRA_TAGS), max_size=3),
+    ragged=st.booleans(),
+    end=st.sampled_from(["\n", "\r\n"]),
+    header=st.sampled_from(
+        ["", '#EXT-X-MAP:URI="init.mp4"', '#EXT-X-KEY:METHOD=AES-128,URI="../k/1.key"']
+    ),
+    closing=st.sampled_from(["", "#EXT-X-ENDLIST{end}", "#EXT-X-ENDLIST{end}{end}# done{end}"]),
+    absolute=st.booleans(),
+    resource=st.sampled_from([None, f"{D}/videos/*", f"{D}/videos/42/v1/*"]),
+)
+def test_property_bulk_paths_match_the_general_path(
+    paths: list[str],
+    form: str,
+    query: str,
+    mixed: bool,
+    extra: list[str],
+    ragged: bool,
+    end: str,
+    header: str,
+    closing: str,
+    absolute: bool,
+    resource: str | None,
+) -> None:
+    # the bulk paths (the usual layout split at its line ends, or the regular-expression
+    # split) must write the bytes the per-line path writes: one "./" line sends the
+    # whole playlist down the per-line path
+    signer = Signer.from_pem(key_bytes("rsa2048_pkcs1.pem"), KEY_PAIR_ID)  # deterministic
+    url = f"{D}/videos/42/v1/index.m3u8"
+    uris = [_FORMS[form](path) + query for path in paths]
+    if mixed:  # one line of another form
+        uris[-1] = _FORMS["relative" if form != "relative" else "root"](paths[-1])
+    segments = []
+    for number, uri in enumerate(uris):
+        tags = extra[: number % (len(extra) + 1)] if ragged else extra
+        segments.append("".join(f"{tag}{end}" for tag in ["#EXTINF:4.0,", *tags]) + uri + end)
+    head = f"#EXTM3U{end}" + (f"{header}{end}" if header else "")
+    tail = closing.format(end=end)
+    options: dict[str, Any] = {"absolute": absolute, "resource": resource}
+    odd = f"#EXTINF:4.0,{end}./zz.ts{end}"
+
+    def outcome(text: str) -> str:
+        try:
+            return sign(text, url, signer, **options)
+        except InputError as refusal:  # e.g. a query naming a CloudFront parameter (R23)
+            return f"refused: {refusal.message}"
+
+    general = outcome(head + "".join(segments) + odd + tail)
+    plain = outcome(head + "".join(segments) + tail)
+    if general.startswith("refused: "):
+        assert plain == general
+        return
+    last = f"{D}/videos/42/v1/zz.ts" if absolute else "./zz.ts"
+    odd = f"#EXTINF:4.0,{end}{last}?{SIGNING_QUERY.findall(general)[0]}{end}"  # covered
+    assert general == plain[: len(plain) - len(tail)] + odd + tail
+
+
+@pytest.mark.parametrize(
+    ("form", "folder"), [("root", f"{D}/videos/42/"), ("origin", f"{D}/videos/42/v1/")]
+)
+def test_absolute_and_root_relative_segment_lines_are_signed_as_written(
+    form: str, folder: str, rsa: Signer, verifier: Verifier
+) -> None:
+    url = f"{D}/videos/42/v1/index.m3u8"
+    uris = [_FORMS[form](f"seg-{n}.ts") for n in range(3)]
+    text = "#EXTM3U\n" + "".join(f"#EXTINF:4,\n{uri}\n" for uri in uris) + "#EXT-X-ENDLIST\n"
+    signed = sign(text, url, rsa)
+    assert unsign(signed) == text
+    query = SIGNING_QUERY.findall(signed)[0]
+    assert signed.splitlines()[2] == f"{uris[0]}?{query}"
+    # the deepest folder holding the playlist and its segments
+    assert policy_of(signed).resource == folder + "*"
+    assert_verifies(signed, url, verifier, 3)
+
+
+def test_segments_in_another_folder_widen_the_resource(rsa: Signer, verifier: Verifier) -> None:
+    url = f"{D}/videos/42/v1/index.m3u8"
+    text = "#EXTM3U\n" + "".join(f"#EXTINF:4,\n/media/a/{n}.ts\n" for n in range(3))
+    signed = sign(text, url, rsa)
+    assert policy_of(signed).resource == f"{D}/*"
+    assert_verifies(signed, url, verifier, 3)
+
+
+def test_the_usual_layout_with_byte_ranges_and_a_key_per_segment(
+    rsa: Signer, verifier: Verifier
+) -> None:
+    # a URI-carrying tag between the segments: each line is read on its own
+    url = f"{D}/videos/42/v1/index.m3u8"
+    body = "".join(
+        f'#EXT-X-KEY:METHOD=AES-128,URI="k{n}.key"\n#EXTINF:4,\n#EXT-X-BYTERANGE:100@{n}00\n'
+        "all.ts\n"
+        for n in range(4)
+    )
+    text = f"#EXTM3U\n{body}#EXT-X-ENDLIST\n"
+    signed = sign(text, url, rsa)
+    assert unsign(signed) == text
+    assert_verifies(signed, url, verifier, 8)
+
+
+def test_r43_in_the_usual_layout_names_the_line() -> None:
+    long_name = "a" * (MAX_URL_BYTES - 200)
+    text = "#EXTM3U\n" + "".join(f"#EXTINF:4,\ns{n}.ts\n" for n in range(40))
+    message = refused(text + f"#EXTINF:4,\n{long_name}.ts\n#EXTINF:4,\nlast.ts\n")
+    assert message.startswith("line 83:")
+    assert "R43" in message
+
+
+def test_the_property_above_exercises_each_bulk_form() -> None:
+    # the property compares the bulk paths with the per-line path: make sure the
+    # playlists it draws do take them
+    from frontgate.streaming import _HlsScan
+
+    url = f"{D}/videos/42/v1/index.m3u8"
+    for form, lead in (("relative", f"{D}/videos/42/v1/"), ("root", D), ("origin", "")):
+        body = "".join(
+            f"#EXTINF:4.0,\n#EXT-X-BYTERANGE:1000@0\n{_FORMS[form](f's{n}.ts')}\n" for n in range(3)
+        )
+        usual = _HlsScan(f"#EXTM3U\n{body}#EXT-X-ENDLIST\n", url, False)
+        assert (usual.bulk, usual.stride, usual.lead) == (True, 3, lead)
+        headed = _HlsScan(f"#EXTM3U\n#EXT-X-GAP\n{body}", url, False)
+        assert (headed.bulk, headed.stride) == (True, 3)
+        split = _HlsScan(f"#EXTM3U\n{body}#EXTINF:4.0,\n{_FORMS[form]('z.ts')}\n", url, False)
+        assert (split.bulk, split.stride) == (True, 0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    uri=st.one_of(
+        _PLAIN_SEGMENT,
+        _PLAIN_SEGMENT.map(lambda p: "../" + p),
+        _PLAIN_SEGMENT.map(lambda p: "../../../../" + p),
+        _PLAIN_SEGMENT.map(lambda p: "/" + p),
+        _PLAIN_SEGMENT.map(lambda p: f"{D}/{p}"),
+        _PLAIN_SEGMENT.map(lambda p: f"http://other.example/{p}"),
+        st.text(alphabet="abc./:?#%/", max_size=12),
+    ),
+    base=st.sampled_from([f"{D}/", f"{D}/v/", f"{D}/v/42/x/", "http://h.example:8080/a/"]),
+)
+def test_property_plain_references_resolve_as_rfc_3986(uri: str, base: str) -> None:
+    from frontgate.streaming import _plain_join
+
+    joined = _plain_join(base, uri)
+    if joined is not None:
+        assert joined == urljoin(base, uri)
+
+
 # -- DASH: runs of SegmentURL elements ------------------------------------------------------
 # A run of SegmentURL elements of one shape with plain media URIs is checked and written
 # in bulk; every other manifest, and a run the resource may not cover whole, is read
@@ -872,12 +1040,21 @@ SEGMENTS = [f"s/seg-{n:03d}.m4s" for n in range(6)]
         (segment_urls(SEGMENTS, '\r\n\t<SegmentURL\n  media = "{}"\r\n/>'), ""),
         (segment_urls([f"/videos/7/{s}" for s in SEGMENTS]), ""),
         (segment_urls([f"{D}/videos/42/{s}" for s in SEGMENTS]), ""),
+        (segment_urls([f"{s}?v=1/2?x" for s in SEGMENTS]), ""),
         (
             segment_urls(SEGMENTS, '\n<d:SegmentURL media="{}"/>'),
             ' xmlns:d="urn:mpeg:dash:schema:mpd:2011"',
         ),
     ],
-    ids=["relative", "quotes-and-spaces", "crlf-and-tabs", "root", "absolute", "prefixed"],
+    ids=[
+        "relative",
+        "quotes-and-spaces",
+        "crlf-and-tabs",
+        "root",
+        "absolute",
+        "queries",
+        "prefixed",
+    ],
 )
 @pytest.mark.parametrize("absolute", [False, True])
 def test_dash_segment_url_runs_are_signed_as_one_by_one(
@@ -909,6 +1086,7 @@ def test_dash_segment_url_runs_are_signed_as_one_by_one(
         segment_urls([*SEGMENTS[:3], "./x.m4s"]),
         segment_urls([*SEGMENTS[:3], "../x.m4s"]),
         segment_urls([*SEGMENTS[:3], "x.m4s?v=1"]),
+        segment_urls([f"{segment}?v=1&amp;n=2" for segment in SEGMENTS]),
         segment_urls([*SEGMENTS[:3], "x%20y.m4s"]),
         segment_urls([*SEGMENTS[:3], "/videos/x.m4s"]),
         segment_urls(SEGMENTS, '<x:SegmentURL media="{}"/>'),
@@ -926,7 +1104,8 @@ def test_dash_segment_url_runs_are_signed_as_one_by_one(
         "empty-last",
         "dot-segment",
         "parent",
-        "query",
+        "one-with-a-query",
+        "query-with-a-reference",
         "percent-escape",
         "mixed-forms",
         "other-namespace",
@@ -952,6 +1131,17 @@ def test_r44_a_segment_url_players_would_change_is_refused_as_one_by_one(
     assert (message, warned) == element_by_element(text, DASH_URL, rsa)
     assert message.startswith("playlist-invalid: line 5, <SegmentURL media>: The URL contains")
     assert "R44" in message
+
+
+def test_r23_segment_urls_naming_a_cloudfront_parameter_are_refused_as_one_by_one(
+    rsa: Signer,
+) -> None:
+    text = segment_list_manifest(segment_urls([f"{s}?Policy=x" for s in SEGMENTS]))
+    assert runs_of(text, DASH_URL) == []
+    message, warned = outcome(text, DASH_URL, rsa)
+    assert (message, warned) == element_by_element(text, DASH_URL, rsa)
+    assert message.startswith("playlist-invalid: line 2, <SegmentURL media>: The URL already")
+    assert "R23" in message
 
 
 def test_dash_run_a_given_resource_covers_in_part_is_read_one_by_one(rsa: Signer) -> None:
@@ -1068,7 +1258,9 @@ _ODD_VALUE = st.one_of(
     _PLAIN_SEGMENT.map(lambda u: "../" + u),
     _PLAIN_SEGMENT.map(lambda u: "a/./" + u),
     _PLAIN_SEGMENT.map(lambda u: u + "?v=1&amp;n=2"),
+    _PLAIN_SEGMENT.map(lambda u: u + "?Expires=1"),
     _PLAIN_SEGMENT.map(lambda u: u[:-3] + "mpd"),
+    _PLAIN_SEGMENT.map(lambda u: u[:-3] + "mpd?v=1"),
     _PLAIN_SEGMENT.map(lambda u: u.replace("a", "&#97;")),
     _PLAIN_SEGMENT.map(lambda u: f"HTTPS://D111111ABCDEF8.cloudfront.net/{u}"),
     st.just(""),
@@ -1098,9 +1290,9 @@ def segment_list_manifests(draw: st.DrawFn) -> str:
 
     def segment_list() -> str:
         form = draw(st.sampled_from(_RUN_FORMS))
-        values = [
-            form(segment) for segment in draw(st.lists(_PLAIN_SEGMENT, min_size=1, max_size=8))
-        ]
+        segments = draw(st.lists(_PLAIN_SEGMENT, min_size=1, max_size=8))
+        query = draw(st.sampled_from(["", "", "?v=1", "?v=1&amp;n=x/y", "?", "?a?b=/c/d"]))
+        values = [form(segment) + query for segment in segments]
         if values and draw(st.integers(0, 3)) == 0:
             values[draw(st.integers(0, len(values) - 1))] = draw(_ODD_VALUE)
         quote = draw(st.sampled_from(['"', "'"]))

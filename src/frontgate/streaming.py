@@ -393,9 +393,10 @@ def _plain_join(base_dir: str, uri: str) -> str | None:
 
 def _bulk_form(joined: str, count: int, base_dir: str, keep_nested: bool) -> tuple[str, str] | None:
     """How ``count`` URI lines joined by newlines resolve, when all take one plain form
-    (see :func:`_plain_join`; no ``../``): ``(lead, folder)``, each line resolving to
-    ``lead + line`` inside ``folder``. None when they do not; with ``keep_nested``, also
-    when one names a playlist.
+    (see :func:`_plain_join`; no ``../``), each or none with a query of ``_SIMPLE``
+    characters, ``&`` and ``?`` that names no CloudFront parameter (R23): ``(lead,
+    folder)``, each line resolving to ``lead + line`` inside ``folder``. None when they
+    do not; with ``keep_nested``, also when one names a playlist.
 
     A few C-level passes over the joined lines decide, whatever their number.
 
@@ -416,10 +417,19 @@ def _bulk_form(joined: str, count: int, base_dir: str, keep_nested: bool) -> tup
         if joined[:1] == "." or _BAD_LINE_START.search(joined) is not None:
             return None
         lead, known = base_dir, 0
-    # the characters outside _SIMPLE (bytes: translate's fastest form; anything not
-    # ASCII stays behind as UTF-8)
-    remainder = joined.encode("utf-8", "surrogatepass").translate(None, _SIMPLE_BYTES)
-    if remainder != (scheme + b"\n") * (count - 1) + scheme or joined[-1:] in ("", "\n"):
+    # the characters outside _SIMPLE and "&" (bytes: translate's fastest form; anything
+    # not ASCII stays behind as UTF-8)
+    remainder = joined.encode("utf-8", "surrogatepass").translate(None, _SIMPLE_BYTES + b"&")
+    if joined[-1:] in ("", "\n"):
+        return None
+    if "?" in joined:  # queries: one on each line, not empty (prepare_url would drop "?")
+        if b"\n" + remainder.replace(b"?", b"") != (b"\n" + scheme) * count:
+            return None
+        if (b"\n" + remainder).count(b"\n" + scheme + b"?") != count:
+            return None
+        if _EMPTY_QUERY.search(joined) is not None or any(map(joined.__contains__, _RESERVED)):
+            return None
+    elif remainder != (scheme + b"\n") * (count - 1) + scheme or "&" in joined:
         return None
     if "/" in joined and _SLASH_DOT.search(joined) is not None:
         return None
@@ -432,37 +442,34 @@ def _bulk_form(joined: str, count: int, base_dir: str, keep_nested: bool) -> tup
 
 
 def _common_folder(joined: str, count: int, known: int) -> str | None:
-    """The longest folder (a prefix ending in ``/``) of each of ``count`` lines joined by
-    newlines, at least ``known`` characters long; None when they do not even share their
-    first ``known`` characters. One C-level count for the usual case (the first line's
-    folder), else a binary search over the first line's folders.
+    """The longest folder (a prefix ending in ``/``) of the paths of each of ``count``
+    lines joined by newlines, at least ``known`` characters long; None when they do not
+    even share their first ``known`` characters. One C-level count for the usual case
+    (the first line's folder), else a binary search for the longest common prefix.
 
     >>> _common_folder("a/b/c/x.ts\\na/b/y.ts\\na/b/c/z.ts", 3, 2)
     'a/b/'
     >>> _common_folder("/a/x.ts\\nb/y.ts", 2, 1) is None
     True
     """
-    first = joined.partition("\n")[0]
-    ends = [known]  # where the first line's candidate folders end
-    slash = first.find("/", known)
-    while slash != -1:
-        ends.append(slash + 1)
-        slash = first.find("/", slash + 1)
+    first = joined.partition("\n")[0].partition("?")[0]
 
-    def shared(index: int) -> bool:
-        return joined.count("\n" + first[: ends[index]]) == count - 1
+    def shared(length: int) -> bool:
+        return joined.count("\n" + first[:length]) == count - 1
 
-    deepest = len(ends) - 1
-    if shared(deepest):
-        return first[: ends[deepest]]  # the usual case
-    low, high = -1, deepest - 1  # ends[low] is shared (none yet), those beyond high not
+    folder = first.rfind("/") + 1
+    if shared(folder):
+        return first[:folder]  # the usual case
+    if not shared(known):
+        return None
+    low, high = known, folder - 1  # the first low characters are shared, high + 1 are not
     while low < high:
         middle = (low + high + 1) // 2
         if shared(middle):
             low = middle
         else:
             high = middle - 1
-    return first[: ends[low]] if low >= 0 else None
+    return first[: first.rfind("/", 0, low) + 1]
 
 
 def _resolve(
@@ -554,7 +561,10 @@ _HLS_TAG_LINE = re.compile(
 _BAD_LINE_START = re.compile(r"\n[./\n]")
 _ROOT_LINE_START = re.compile(r"\n/[./\n]")
 _SLASH_DOT = re.compile(r"/\.")
-_PLAYLIST_LINE = re.compile(r"\.(?:m3u8|mpd)(?=\n|\Z)", re.IGNORECASE)
+_PLAYLIST_LINE = re.compile(r"\.(?:m3u8|mpd)(?=[?\n]|\Z)", re.IGNORECASE)
+_EMPTY_QUERY = re.compile(r"\?(?=\n|\Z)")
+# the query parameters CloudFront reads (R23): a query naming one is not signed in bulk
+_RESERVED: Final = ("Expires", "Policy", "Signature", "Key-Pair-Id", "Hash-Algorithm")
 # in newline-led lines, one not starting with "#"
 _NOT_A_TAG = re.compile(r"\n[^#]")
 # the usual layout: at most this many closing lines, and lines per segment
@@ -605,6 +615,7 @@ class _HlsScan:
         "longest",
         "parts",
         "refs",
+        "separator",
         "stride",
         "text",
         "within",
@@ -624,6 +635,8 @@ class _HlsScan:
         #: resolves to lead + line, inside the folder within
         self.bulk = False
         self.lead = self.within = ""
+        #: what joins the signing query to each bulk URI line: "&" after their queries
+        self.separator = "?"
         #: the URI lines end with CRLF
         self.crlf = False
         #: the usual layout: the lines of its body, a URI line every stride-th
@@ -696,6 +709,7 @@ class _HlsScan:
         self.crlf = newline == "\r\n"
         self.bulk = True
         self.lead, self.within = form
+        self.separator = "&" if "?" in joined else "?"
         for tag in tags:
             slot, shift = (0, 0) if tag.start() < start else (2, stop)
             self._tag_ref(tag, slot, tag.start() + 1 - shift)
@@ -751,6 +765,7 @@ class _HlsScan:
         self.longest = max(map(len, uris)) - 1 - self.crlf
         self.bulk = True
         self.lead, self.within = form
+        self.separator = "&" if "?" in joined else "?"
         return True
 
     def _uri_lines(self, variants: list[int], starts: list[int]) -> None:
@@ -902,7 +917,7 @@ def _write_hls(scan: _HlsScan, job: _Job, query: str, absolute: bool) -> str:
             parts[slot] = f"{part[:cut]}{_separator(part[start:cut])}{query}{part[cut:]}"
     if not scan.bulk:
         return "".join(parts)
-    tail = "?" + query
+    tail = scan.separator + query
     # one join builds the result: a second string of its size would double the memory
     # the call touches
     if scan.stride:
@@ -1000,13 +1015,24 @@ class _Frame:
 
 class _DashRun:
     """SegmentURL elements that differ only in their media value, each a plain URI of one
-    form (see :func:`_bulk_form`): signed and rewritten together.
+    form, all or none with a query (see :func:`_bulk_form`), with no character
+    reference: signed and rewritten together.
 
     The text from :attr:`start` to :attr:`end` is the values joined by :attr:`between`;
     each value resolves to ``lead + value``, inside :attr:`folder`.
     """
 
-    __slots__ = ("between", "end", "folder", "joined", "lead", "scope", "start", "values")
+    __slots__ = (
+        "between",
+        "end",
+        "folder",
+        "joined",
+        "lead",
+        "scope",
+        "separator",
+        "start",
+        "values",
+    )
 
     def __init__(
         self,
@@ -1025,6 +1051,8 @@ class _DashRun:
         self.lead, self.folder = form
         #: the values joined by newlines
         self.joined = joined
+        #: what joins the signing query to each value (all or none have a query)
+        self.separator = "&amp;" if "?" in joined else "?"
         #: the element whose Representations they serve (see _Frame.deep)
         self.scope = scope
 
@@ -1221,6 +1249,8 @@ class _DashScan:
         if not values[0]:
             return -1  # an empty value names nothing (the later ones _bulk_form refuses)
         joined = "\n".join(values)
+        if "&" in joined:
+            return -1  # a character reference: the URI is not the text
         form = _bulk_form(joined, count, _directory(base), self.keep_nested)
         if form is None:
             return -1
@@ -1392,7 +1422,7 @@ def _run_pieces(
     general path writes each of its elements; return where the run ends."""
     scope = run.scope
     lead = run.lead if absolute and (scope is None or not scope.deep) else ""
-    tail = "?" + xml_query  # plain URIs: no query of their own, nothing to escape
+    tail = run.separator + xml_query  # plain URIs: nothing else to escape
     signed = [tail + run.between + lead] * (2 * len(run.values) - 1)
     signed[::2] = run.values
     pieces += (text[position : run.start], lead)
