@@ -981,3 +981,10 @@ def test_property_plain_references_resolve_as_rfc_3986(uri: str, base: str) -> N
     joined = _plain_join(base, uri)
     if joined is not None:
         assert joined == urljoin(base, uri)
+
+
+def test_a_result_many_times_the_playlist_is_refused_before_it_is_written() -> None:
+    # a million two-character URI lines would each grow by the signing query (~300 MB)
+    message = refused("#EXTM3U\n" + "#EXTINF:1,\na\n" * 1_000_000)
+    assert message.startswith("The signed playlist would be about ")
+    assert "at most 134,217,728 are written" in message

@@ -46,6 +46,8 @@ Nested = Literal["sign", "keep"]
 
 #: the largest playlist accepted, in characters (a 10,000-segment playlist is ~0.5 MB)
 MAX_PLAYLIST_CHARS: Final = 16 * 1024 * 1024
+# the largest result written: many short URI lines would otherwise grow 300-fold
+_MAX_RESULT_CHARS: Final = 8 * MAX_PLAYLIST_CHARS
 
 _BOM: Final = "\ufeff"
 _DASH_NS: Final = "urn:mpeg:dash:schema:mpd:2011"
@@ -162,6 +164,17 @@ def sign_playlist(
     if not job.signed and not (hls is not None and hls.bulk):
         return text
     query = "&".join(f"{name}={value}" for name, value in signer.sign_policy(policy).items())
+    # each signed URI grows by the query (and, written absolute, by about the base URL)
+    growth = (len(job.signed) + (hls.bulk_count() if hls is not None else 0)) * (
+        len(query) + 1 + (len(base) if absolute else 0)
+    )
+    if len(text) + growth > _MAX_RESULT_CHARS:
+        raise InputError(
+            ErrorCode.PLAYLIST_INVALID,
+            f"The signed playlist would be about {len(text) + growth:,} characters; at most "
+            f"{_MAX_RESULT_CHARS:,} are written (a query of {len(query) + 1} characters on "
+            "each URI).",
+        )
     if hls is not None:
         hls.check_bulk_lengths(len(query) + 1)
         job.check_lengths(len(query) + 1)
@@ -792,6 +805,14 @@ class _HlsScan:
         if next_variant != -1:
             raise self._invalid(next_variant, _NO_VARIANT_URI)
         self.refs.sort()
+
+    def bulk_count(self) -> int:
+        """How many URI lines are handled together."""
+        if not self.bulk:
+            return 0
+        if self.stride:
+            return (len(self.lines) - 1) // self.stride + 1
+        return len(self.parts) // 2
 
     def expand_bulk(self) -> None:
         """Turn the bulk URI lines into references of their own."""
