@@ -983,6 +983,13 @@ def test_property_plain_references_resolve_as_rfc_3986(uri: str, base: str) -> N
         assert joined == urljoin(base, uri)
 
 
+def test_a_result_many_times_the_playlist_is_refused_before_it_is_written() -> None:
+    # a million two-character URI lines would each grow by the signing query (~300 MB)
+    message = refused("#EXTM3U\n" + "#EXTINF:1,\na\n" * 1_000_000)
+    assert message.startswith("The signed playlist would be about ")
+    assert "at most 134,217,728 are written" in message
+
+
 # -- DASH: runs of SegmentURL elements ------------------------------------------------------
 # A run of SegmentURL elements of one shape with plain media URIs is checked and written
 # in bulk; every other manifest, and a run the resource may not cover whole, is read
@@ -1227,6 +1234,13 @@ def test_dash_absolute_run_under_a_base_url_per_representation(
     assert (signed, warned) == element_by_element(text, DASH_URL, rsa, absolute=True)
     assert f'media="{SEGMENTS[0]}?Policy=' in signed
     assert f"<BaseURL>{D}/videos/42/high/?Policy=" in signed
+
+
+def test_a_result_many_times_the_manifest_is_refused_before_it_is_written() -> None:
+    # the SegmentURLs of a run count one by one
+    elements = '<SegmentURL media="a"/>' * 500_000
+    message = refused(f"{DASH_HEAD}<SegmentList>{elements}</SegmentList>{DASH_TAIL}")
+    assert message.startswith("The signed playlist would be about ")
 
 
 def test_dash_a_segment_list_is_looked_at_once(rsa: Signer) -> None:

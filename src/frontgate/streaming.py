@@ -46,6 +46,8 @@ Nested = Literal["sign", "keep"]
 
 #: the largest playlist accepted, in characters (a 10,000-segment playlist is ~0.5 MB)
 MAX_PLAYLIST_CHARS: Final = 16 * 1024 * 1024
+# the largest result written: many short URI lines would otherwise grow 300-fold
+_MAX_RESULT_CHARS: Final = 8 * MAX_PLAYLIST_CHARS
 
 _BOM: Final = "\ufeff"
 _DASH_NS: Final = "urn:mpeg:dash:schema:mpd:2011"
@@ -166,6 +168,19 @@ def sign_playlist(
     if not job.signed and not (hls is not None and hls.bulk) and not (dash and dash.runs):
         return text
     query = "&".join(f"{name}={value}" for name, value in signer.sign_policy(policy).items())
+    # each signed URI grows by the query (and, written absolute, by about the base URL)
+    scan = hls if hls is not None else dash
+    assert scan is not None
+    growth = (len(job.signed) + scan.bulk_count()) * (
+        len(query) + 1 + (len(base) if absolute else 0)
+    )
+    if len(text) + growth > _MAX_RESULT_CHARS:
+        raise InputError(
+            ErrorCode.PLAYLIST_INVALID,
+            f"The signed playlist would be about {len(text) + growth:,} characters; at most "
+            f"{_MAX_RESULT_CHARS:,} are written (a query of {len(query) + 1} characters on "
+            "each URI).",
+        )
     if hls is not None:
         hls.check_bulk_lengths(len(query) + 1)
         job.check_lengths(len(query) + 1)
@@ -801,6 +816,14 @@ class _HlsScan:
             raise self._invalid(next_variant, _NO_VARIANT_URI)
         self.refs.sort()
 
+    def bulk_count(self) -> int:
+        """How many URI lines are handled together."""
+        if not self.bulk:
+            return 0
+        if self.stride:
+            return (len(self.lines) - 1) // self.stride + 1
+        return len(self.parts) // 2
+
     def expand_bulk(self) -> None:
         """Turn the bulk URI lines into references of their own."""
         if self.stride:
@@ -1084,6 +1107,10 @@ class _DashScan:
         #: no run is looked for before this offset (the end of the last one looked at)
         self._tried = 0 if bulk else len(text)
         self._scan(base)
+
+    def bulk_count(self) -> int:
+        """How many URIs are handled together, in runs."""
+        return sum(len(run.values) for run in self.runs)
 
     def without_runs(self) -> _DashScan:
         """The same manifest read element by element."""
