@@ -47,6 +47,7 @@ FIXTURES: dict[str, tuple[str, int, str]] = {
     "dash_number.mpd": (f"{D}/videos/42/manifest.mpd", 6, f"{D}/videos/42/*"),
     "dash_time_prefixed.mpd": (f"{D}/videos/43/manifest.mpd", 5, f"{D}/videos/43/*"),
     "dash_segment_list.mpd": (f"{D}/videos/44/manifest.mpd", 9, f"{D}/videos/44/*"),
+    "dash_segment_url_runs.mpd": (f"{D}/videos/45/manifest.mpd", 10, f"{D}/videos/45/*"),
 }
 
 
@@ -1075,6 +1076,19 @@ def test_dash_segment_url_runs_are_signed_as_one_by_one(
     if not absolute:
         assert unsign(signed) == text
     assert_verifies(signed, DASH_URL, verifier, 1 + len(SEGMENTS))
+
+
+@pytest.mark.parametrize("absolute", [False, True])
+def test_dash_the_runs_fixture_reads_its_lists_as_runs(absolute: bool, rsa: Signer) -> None:
+    # the fixture tests above sign it through the runs
+    url = FIXTURES["dash_segment_url_runs.mpd"][0]
+    text = fixture("dash_segment_url_runs.mpd")
+    assert [len(values) for values in runs_of(text, url)] == [4, 3]
+    signed, warned = outcome(text, url, rsa, absolute=absolute)
+    assert (signed, warned) == element_by_element(text, url, rsa, absolute=absolute)
+    # the first list serves Representations with different bases: it stays relative
+    assert 'media="s/seg-0.m4s?v=1&amp;Policy=' in signed
+    assert (f"media='{D}/videos/45/b/0.m4s?Policy=" in signed) is absolute
 
 
 @pytest.mark.parametrize(
