@@ -1017,10 +1017,10 @@ def element_by_element(
         return outcome(text, url, signer, **options)
 
 
-def runs_of(text: str, url: str, nested: str = "sign") -> list[list[str]]:
-    """The media values of each SegmentURL run the scanner takes."""
+def runs_of(text: str, url: str, nested: str = "sign") -> list[int]:
+    """How many SegmentURL elements each run the scanner takes holds."""
     scan = streaming._DashScan(text, prepare_url(url), nested == "keep")
-    return [run.values for run in scan.runs]
+    return [len(run.values) // len(run.uris) for run in scan.runs]
 
 
 def segment_list_manifest(elements: str, *, base: str = "", head: str = "") -> str:
@@ -1040,6 +1040,15 @@ DASH_URL = f"{D}/videos/42/manifest.mpd"
 SEGMENTS = [f"s/seg-{n:03d}.m4s" for n in range(6)]
 
 
+RANGED = "".join(
+    f'\n  <SegmentURL media="{s}" mediaRange="{n}00-{n}99"/>' for n, s in enumerate(SEGMENTS)
+)
+INDEXED = "".join(
+    f"<SegmentURL\n index='/videos/42/i/{n}.sidx' mediaRange='{n}-{n}' media='{s}'/>"
+    for n, s in enumerate(SEGMENTS)
+)
+
+
 @pytest.mark.parametrize(
     ("elements", "head"),
     [
@@ -1053,6 +1062,9 @@ SEGMENTS = [f"s/seg-{n:03d}.m4s" for n in range(6)]
             segment_urls(SEGMENTS, '\n<d:SegmentURL media="{}"/>'),
             ' xmlns:d="urn:mpeg:dash:schema:mpd:2011"',
         ),
+        (RANGED, ""),
+        (RANGED.replace('mediaRange="500-599"', 'mediaRange="5&#48;0-599"'), ""),
+        (INDEXED, ""),
     ],
     ids=[
         "relative",
@@ -1062,6 +1074,9 @@ SEGMENTS = [f"s/seg-{n:03d}.m4s" for n in range(6)]
         "absolute",
         "queries",
         "prefixed",
+        "media-range",
+        "reference-in-a-range",
+        "index-first",
     ],
 )
 @pytest.mark.parametrize("absolute", [False, True])
@@ -1069,13 +1084,14 @@ def test_dash_segment_url_runs_are_signed_as_one_by_one(
     elements: str, head: str, absolute: bool, rsa: Signer, verifier: Verifier
 ) -> None:
     text = segment_list_manifest(elements, head=head)
-    assert len(runs_of(text, DASH_URL)[0]) == len(SEGMENTS)
+    assert runs_of(text, DASH_URL) == [len(SEGMENTS)]
     signed, warned = outcome(text, DASH_URL, rsa, absolute=absolute)
     assert (signed, warned) == element_by_element(text, DASH_URL, rsa, absolute=absolute)
     assert not warned
     if not absolute:
         assert unsign(signed) == text
-    assert_verifies(signed, DASH_URL, verifier, 1 + len(SEGMENTS))
+    indexes = len(SEGMENTS) if "index=" in elements else 0
+    assert_verifies(signed, DASH_URL, verifier, 1 + len(SEGMENTS) + indexes)
 
 
 @pytest.mark.parametrize("absolute", [False, True])
@@ -1083,7 +1099,7 @@ def test_dash_the_runs_fixture_reads_its_lists_as_runs(absolute: bool, rsa: Sign
     # the fixture tests above sign it through the runs
     url = FIXTURES["dash_segment_url_runs.mpd"][0]
     text = fixture("dash_segment_url_runs.mpd")
-    assert [len(values) for values in runs_of(text, url)] == [4, 3]
+    assert runs_of(text, url) == [4, 3]
     signed, warned = outcome(text, url, rsa, absolute=absolute)
     assert (signed, warned) == element_by_element(text, url, rsa, absolute=absolute)
     # the first list serves Representations with different bases: it stays relative
@@ -1094,8 +1110,11 @@ def test_dash_the_runs_fixture_reads_its_lists_as_runs(absolute: bool, rsa: Sign
 @pytest.mark.parametrize(
     "elements",
     [
-        segment_urls(SEGMENTS, '<SegmentURL media="{}" mediaRange="0-99"/>'),
+        segment_urls(SEGMENTS[:3]) + '<SegmentURL media="x.m4s" mediaRange="0-99"/>',
         segment_urls(SEGMENTS[:3]) + '<SegmentURL media="x.m4s" index="x.sidx"/>',
+        segment_urls(SEGMENTS, "<SegmentURL media=\"{}\" mediaRange='0-99'/>"),
+        segment_urls(SEGMENTS, '<SegmentURL media="{}"></SegmentURL>'),
+        INDEXED.replace("'/videos/42/i/5.sidx'", "'i/5.sidx'"),
         segment_urls(SEGMENTS[:3]) + "<!-- a -->" + segment_urls(SEGMENTS[3:]),
         segment_urls(SEGMENTS[:3]) + "<!-- a -->",
         segment_urls(SEGMENTS[:3]) + '<SegmentURL media="x&#46;m4s"/>',
@@ -1113,8 +1132,11 @@ def test_dash_the_runs_fixture_reads_its_lists_as_runs(absolute: bool, rsa: Sign
         segment_urls(SEGMENTS, '<x:SegmentURL media="{}"/>'),
     ],
     ids=[
-        "media-range",
-        "index",
+        "media-range-on-one",
+        "index-on-one",
+        "quotes-mixed-in-each",
+        "not-empty",
+        "index-of-two-forms",
         "comment-inside",
         "comment-after",
         "character-reference",
@@ -1140,6 +1162,45 @@ def test_dash_segment_urls_of_another_shape_are_read_one_by_one(
     signed, warned = outcome(text, DASH_URL, rsa)
     assert (signed, warned) == element_by_element(text, DASH_URL, rsa)
     assert unsign(signed) == text
+
+
+def test_dash_segment_urls_with_no_uri_are_read_once_and_left_alone(rsa: Signer) -> None:
+    # byte ranges of the Representation's BaseURL: nothing in the list to sign
+    elements = "".join(f'<SegmentURL mediaRange="{n}00-{n}99"/>' for n in range(2000))
+    text = segment_list_manifest(elements, base="<BaseURL>all.mp4</BaseURL>")
+    calls = []
+    read = streaming._DashScan._attributes
+
+    def counting(scan: Any, *args: Any) -> Any:
+        calls.append(args[1])
+        return read(scan, *args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(streaming._DashScan, "_attributes", counting)
+        assert runs_of(text, DASH_URL) == []
+    assert len(calls) == 3  # MPD, Initialization, the first SegmentURL
+    signed, warned = outcome(text, DASH_URL, rsa)
+    assert (signed, warned) == element_by_element(text, DASH_URL, rsa)
+    assert signed.count("Policy=") == 2
+    assert unsign(signed) == text
+
+
+@pytest.mark.parametrize(
+    ("elements", "what"),
+    [
+        ('<SegmentURL media="a.m4s" media="b.m4s"/>' * 3, "appears twice"),
+        ('<SegmentURL media="a<.m4s"/>' * 3, "not closed"),
+        ('<SegmentURL media="a.m4s"/>' * 2 + '<SegmentURL media="b<.m4s"/>', "not closed"),
+    ],
+)
+def test_malformed_segment_urls_are_refused_as_one_by_one(
+    elements: str, what: str, rsa: Signer
+) -> None:
+    text = segment_list_manifest(elements)
+    message, warned = outcome(text, DASH_URL, rsa)
+    assert (message, warned) == element_by_element(text, DASH_URL, rsa)
+    assert message.startswith("playlist-invalid: line 1: ")
+    assert what in message
 
 
 @pytest.mark.parametrize("odd", ["x y.m4s", "x\u00e9.m4s"])
@@ -1168,7 +1229,7 @@ def test_r23_segment_urls_naming_a_cloudfront_parameter_are_refused_as_one_by_on
 def test_dash_run_a_given_resource_covers_in_part_is_read_one_by_one(rsa: Signer) -> None:
     text = segment_list_manifest(segment_urls(["a1.m4s", "b1.m4s", "a2.m4s"]))
     resource = f"{D}/videos/42/a*"
-    assert len(runs_of(text, DASH_URL)) == 1
+    assert runs_of(text, DASH_URL) == [3]
     signed, warned = outcome(text, DASH_URL, rsa, resource=resource)
     assert (signed, warned) == element_by_element(text, DASH_URL, rsa, resource=resource)
     assert 'media="a1.m4s?Policy=' in signed
@@ -1192,7 +1253,7 @@ def test_dash_run_on_another_host_stays_unsigned_and_named(rsa: Signer) -> None:
     text = segment_list_manifest(
         segment_urls(SEGMENTS), base="<BaseURL>https://other.example/v/</BaseURL>"
     )
-    assert len(runs_of(text, DASH_URL)) == 1
+    assert runs_of(text, DASH_URL) == [len(SEGMENTS)]
     signed, warned = outcome(text, DASH_URL, rsa)
     assert (signed, warned) == element_by_element(text, DASH_URL, rsa)
     assert signed == text
@@ -1211,7 +1272,7 @@ def test_dash_run_naming_playlists(nested: str, rsa: Signer) -> None:
     # with nested="keep" a URI ending in .mpd is another playlist, left as written: such
     # a list is read element by element
     text = segment_list_manifest(segment_urls(["a.m4s", "b.mpd", "c.m4s"]))
-    assert len(runs_of(text, DASH_URL, nested)) == (nested == "sign")
+    assert runs_of(text, DASH_URL, nested) == ([3] if nested == "sign" else [])
     signed, warned = outcome(text, DASH_URL, rsa, nested=nested)
     assert (signed, warned) == element_by_element(text, DASH_URL, rsa, nested=nested)
     assert ('media="b.mpd"/>' in signed) == (nested == "keep")
@@ -1220,7 +1281,7 @@ def test_dash_run_naming_playlists(nested: str, rsa: Signer) -> None:
 def test_r43_a_run_with_a_uri_over_8192_bytes_is_refused_as_one_by_one(rsa: Signer) -> None:
     long_name = "a" * (MAX_URL_BYTES - 200) + ".m4s"
     text = segment_list_manifest(segment_urls([*SEGMENTS, long_name, *SEGMENTS]))
-    assert len(runs_of(text, DASH_URL)) == 1
+    assert runs_of(text, DASH_URL) == [2 * len(SEGMENTS) + 1]
     message, warned = outcome(text, DASH_URL, rsa)
     assert (message, warned) == element_by_element(text, DASH_URL, rsa)
     assert message.startswith("playlist-invalid: line 8, <SegmentURL media>: the signed URI")
@@ -1243,7 +1304,7 @@ def test_dash_absolute_run_under_a_base_url_per_representation(
         '<Representation id="high" bandwidth="2"><BaseURL>high/</BaseURL></Representation>'
         "</AdaptationSet></Period></MPD>"
     )
-    assert len(runs_of(text, DASH_URL)) == 1
+    assert runs_of(text, DASH_URL) == [len(SEGMENTS)]
     signed, warned = outcome(text, DASH_URL, rsa, absolute=True)
     assert (signed, warned) == element_by_element(text, DASH_URL, rsa, absolute=True)
     assert f'media="{SEGMENTS[0]}?Policy=' in signed
@@ -1282,6 +1343,16 @@ _RUN_FORMS: list[Callable[[str], str]] = [
     lambda segment: f"{D}/videos/42/" + segment,
     lambda segment: "https://other.example/v/" + segment,
 ]
+# the attributes of each SegmentURL of a list, in order
+_LAYOUTS = [
+    ("media",),
+    ("media",),
+    ("media", "mediaRange"),
+    ("mediaRange", "media"),
+    ("media", "index"),
+    ("index", "mediaRange", "media"),
+    ("mediaRange",),
+]
 _ODD_VALUE = st.one_of(
     _PLAIN_SEGMENT.map(lambda u: "../" + u),
     _PLAIN_SEGMENT.map(lambda u: "a/./" + u),
@@ -1317,22 +1388,31 @@ def segment_list_manifests(draw: st.DrawFn) -> str:
         return f"<BaseURL>{value}</BaseURL>" if value else ""
 
     def segment_list() -> str:
-        form = draw(st.sampled_from(_RUN_FORMS))
+        layout = draw(st.sampled_from(_LAYOUTS))
         segments = draw(st.lists(_PLAIN_SEGMENT, min_size=1, max_size=8))
         query = draw(st.sampled_from(["", "", "?v=1", "?v=1&amp;n=x/y", "?", "?a?b=/c/d"]))
-        values = [form(segment) + query for segment in segments]
-        if values and draw(st.integers(0, 3)) == 0:
-            values[draw(st.integers(0, len(values) - 1))] = draw(_ODD_VALUE)
+        media, index = draw(st.sampled_from(_RUN_FORMS)), draw(st.sampled_from(_RUN_FORMS))
+        columns = {
+            "media": [media(segment) + query for segment in segments],
+            "index": [index(segment.rsplit(".", 1)[0] + ".sidx") for segment in segments],
+            "mediaRange": [f"{n}00-{n}99" for n in range(len(segments))],
+        }
+        if draw(st.integers(0, 3)) == 0:
+            column = columns[draw(st.sampled_from(layout))]
+            column[draw(st.integers(0, len(column) - 1))] = draw(_ODD_VALUE)
         quote = draw(st.sampled_from(['"', "'"]))
         element = draw(st.sampled_from(["SegmentURL", "d:SegmentURL"]))
-        shape = (
-            f"{draw(st.sampled_from(['', chr(10) + '   ', chr(13) + chr(10) + chr(9), ' ']))}"
-            f"<{element}{draw(st.sampled_from([' ', chr(10)]))}media"
-            f"{draw(st.sampled_from(['=', ' = ']))}{quote}{{}}{quote}"
-            f"{draw(st.sampled_from(['/>', ' />']))}"
+        before = draw(st.sampled_from(["", "\n   ", "\r\n\t", " "]))
+        space = draw(st.sampled_from([" ", "\n", "  "]))
+        equals = draw(st.sampled_from(["=", " = "]))
+        end = draw(st.sampled_from(["/>", " />"]))
+        elements = "".join(
+            f"{before}<{element}"
+            + "".join(f"{space}{name}{equals}{quote}{columns[name][n]}{quote}" for name in layout)
+            + end
+            for n in range(len(segments))
         )
-        elements = segment_urls(values, shape)
-        if elements and draw(st.integers(0, 5)) == 0:
+        if draw(st.integers(0, 5)) == 0:
             cut = elements.index("<", 1) if "<" in elements[1:] else len(elements)
             odd = draw(st.sampled_from(["<!-- c -->", '<SegmentURL media="z.m4s" index="i"/>']))
             elements = elements[:cut] + odd + elements[cut:]

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from functools import partial
 from itertools import accumulate, repeat
 from operator import itemgetter
-from typing import TYPE_CHECKING, Final, Literal, NoReturn
+from typing import TYPE_CHECKING, Final, Literal, NamedTuple, NoReturn
 from urllib.parse import urljoin
 
 from ._types import Duration, When
@@ -147,7 +147,7 @@ def sign_playlist(
         if dash.runs and not dash.runs_covered(job.origin, resource):
             dash = dash.without_runs()
             job = _Job(text, base, dash.refs, nested == "keep", where=dash.where)
-        job.folders.extend(run.folder for run in dash.runs)
+        job.folders += dash.folders()
     else:
         raise InputError(
             ErrorCode.PLAYLIST_INVALID,
@@ -1011,10 +1011,10 @@ _XML_ENTITIES: Final = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "
 _XML_ESCAPES: Final = str.maketrans(
     {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;"}
 )
-# a run of SegmentURL elements read at once (see _DashScan._run): the start of each one
-# after its name, up to the quote opening its media value, and what ends each one
-_RUN_HEAD = re.compile(r"[ \t\r\n]+media[ \t\r\n]*=[ \t\r\n]*[\"']")
+# what ends each element of a run of SegmentURL elements, and the end tag after the run
+# (see _DashScan._run; the regular expression finds it faster than str.find)
 _RUN_END = re.compile(r"[ \t\r\n]*/>[ \t\r\n]*")
+_END_TAG_START = re.compile("</")
 #: the fewest SegmentURL elements read as a run
 _DASH_RUN_MIN = 2
 
@@ -1036,48 +1036,49 @@ class _Frame:
         self.offset = offset
 
 
-class _DashRun:
-    """SegmentURL elements that differ only in their media value, each a plain URI of one
-    form, all or none with a query (see :func:`_bulk_form`), with no character
-    reference: signed and rewritten together.
+class _RunURIs(NamedTuple):
+    """The values of one URI attribute across a run: each a plain URI of one form, all or
+    none with a query (see :func:`_bulk_form`), resolving to ``lead + value`` inside
+    ``folder``."""
 
-    The text from :attr:`start` to :attr:`end` is the values joined by :attr:`between`;
-    each value resolves to ``lead + value``, inside :attr:`folder`.
+    lead: str
+    folder: str
+    #: the values joined by newlines
+    joined: str
+    #: what joins the signing query to each value, as written in XML
+    separator: str
+
+
+class _DashRun:
+    """SegmentURL elements that differ only in their attribute values: signed and
+    rewritten together.
+
+    The text from :attr:`start` to :attr:`end` is :attr:`values` (``width`` per element,
+    in document order) each followed by the markup after it: ``glues[j]`` after the j-th
+    value of an element (quotes included; the last one ends the element and starts the
+    next). ``uris[j]`` describes the j-th attribute's values when it carries a URI.
     """
 
-    __slots__ = (
-        "between",
-        "end",
-        "folder",
-        "joined",
-        "lead",
-        "scope",
-        "separator",
-        "start",
-        "values",
-    )
+    __slots__ = ("end", "glues", "scope", "start", "uris", "values")
 
     def __init__(
         self,
-        start: int,
-        end: int,
+        span: tuple[int, int],
         values: list[str],
-        between: str,
-        form: tuple[str, str],
-        joined: str,
+        glues: list[str],
+        uris: list[_RunURIs | None],
         scope: _Frame | None,
     ) -> None:
-        self.start = start
-        self.end = end
+        self.start, self.end = span
         self.values = values
-        self.between = between
-        self.lead, self.folder = form
-        #: the values joined by newlines
-        self.joined = joined
-        #: what joins the signing query to each value (all or none have a query)
-        self.separator = "&amp;" if "?" in joined else "?"
+        self.glues = glues
+        self.uris = uris
         #: the element whose Representations they serve (see _Frame.deep)
         self.scope = scope
+
+    def columns(self) -> list[_RunURIs]:
+        """The URI attributes' values."""
+        return [uris for uris in self.uris if uris is not None]
 
 
 class _DashScan:
@@ -1087,9 +1088,9 @@ class _DashScan:
     Document type declarations (and so entities) are refused; character references and
     the five predefined entities are decoded.
 
-    A long SegmentList is mostly SegmentURL elements of one shape, each with a plain
-    media URI: such a run is checked with a few C-level passes and recorded as one
-    :class:`_DashRun` (:attr:`runs`) rather than a reference per element. ``bulk=False``
+    A long SegmentList is mostly SegmentURL elements of one shape, each with plain URIs:
+    such a run is checked with a few C-level passes and recorded as one
+    :class:`_DashRun` (:attr:`runs`) rather than a reference per URI. ``bulk=False``
     reads every element on its own (the general path, with the same result).
     """
 
@@ -1110,7 +1111,11 @@ class _DashScan:
 
     def bulk_count(self) -> int:
         """How many URIs are handled together, in runs."""
-        return sum(len(run.values) for run in self.runs)
+        return sum(len(run.values) // len(run.uris) * len(run.columns()) for run in self.runs)
+
+    def folders(self) -> list[str]:
+        """The folders holding the URIs of the runs."""
+        return [uris.folder for run in self.runs for uris in run.columns()]
 
     def without_runs(self) -> _DashScan:
         """The same manifest read element by element."""
@@ -1121,13 +1126,15 @@ class _DashScan:
         admits the playlist's ``origin``, a given one its literal prefix (else some URIs
         of a run may stay unsigned, and each needs a reference of its own)."""
         prefix = origin if resource is None else literal_prefix(resource)
-        return prefix is not None and all(run.folder.startswith(prefix) for run in self.runs)
+        return prefix is not None and all(folder.startswith(prefix) for folder in self.folders())
 
     def runs_fit(self, extra: int) -> bool:
         """R43: tell whether every URI of every run stays within 8,192 bytes once signed
         (else the general path names the first one too long)."""
         return all(
-            _no_line_longer(run.joined, MAX_URL_BYTES - extra - len(run.lead)) for run in self.runs
+            _no_line_longer(uris.joined, MAX_URL_BYTES - extra - len(uris.lead))
+            for run in self.runs
+            for uris in run.columns()
         )
 
     def where(self, ref: _Ref) -> str:
@@ -1240,55 +1247,80 @@ class _DashScan:
 
     def _run(self, lt: int, name_end: int, stack: list[_Frame]) -> int:
         """Read the SegmentURL elements from ``lt`` to the next ``</`` as a run, when they
-        are all ``<name media="URI"/>`` with the same markup around each URI and the URIs
-        take one plain form: the offset of that ``</``, else -1.
+        are all empty elements written alike but for their attribute values, and the
+        values of each URI attribute take one plain form: the offset of that ``</``,
+        else -1.
 
-        Split at its quotes, such a stretch alternates markup and values: the first piece
-        is the start of an element up to its value, every piece between two values is
-        the same end of one element and start of the next, and the last piece ends an
-        element. Anything else (another attribute, a comment, a character reference, an
-        empty value) is read element by element; either way no element is read twice.
+        The first element is read as any other. Split at its quote, the stretch then
+        alternates markup and values, and the markup repeats with the period of one
+        element: the piece after the j-th value of each element is the same, the piece
+        after its last value ends it and starts the next one as the first one starts.
+        Anything else (an element of another shape, a comment, a character reference, an
+        empty URI) is read element by element; either way no element is read twice.
         """
         text = self.text
-        close = text.find("</", lt)
-        self._tried = len(text) if close == -1 else close
-        head = _RUN_HEAD.match(text, name_end)
-        base = stack[-1].base
-        if close == -1 or head is None or _PLAIN_ORIGIN.match(base) is None:
+        end_tag = _END_TAG_START.search(text, lt)
+        close = self._tried = len(text) if end_tag is None else end_tag.start()
+        if end_tag is None:
             return -1
-        quote = text[head.end() - 1]
+        attributes, tag_end, empty = self._attributes(name_end, lt)
+        if not empty or tag_end > close or not attributes:
+            return -1
+        spans = sorted(attributes.values())  # in document order
+        quote = text[spans[0][0] - 1]
+        if any(text[value_start - 1] != quote for value_start, _ in spans):
+            return -1
         parts = text[lt:close].split(quote)
-        count = len(parts) // 2
-        if count < _DASH_RUN_MIN or not len(parts) % 2:
+        width = len(spans)
+        count = (len(parts) - 1) // (2 * width)  # elements
+        if count < _DASH_RUN_MIN or (len(parts) - 1) % (2 * width):
             return -1
-        glues = set(parts[2:-1:2])
-        if len(glues) != 1:
-            return -1
-        glue = glues.pop()
-        opening = parts[0]  # "<SegmentURL media="
+        glues = []
+        for j in range(2, 2 * width + 1, 2):
+            pieces = set(parts[j : len(parts) - 1 : 2 * width])
+            if len(pieces) != 1:
+                return -1
+            glues.append(quote + pieces.pop() + quote)
+        head = parts[0]  # "<SegmentURL media="
+        between = glues[-1][1:-1]
         if (
-            not glue.endswith(opening)
-            or _RUN_END.fullmatch(glue, 0, len(glue) - len(opening)) is None
+            not between.endswith(head)
+            or _RUN_END.fullmatch(between, 0, len(between) - len(head)) is None
             or _RUN_END.fullmatch(parts[-1]) is None
         ):
             return -1
         values = parts[1::2]
-        if not values[0]:
-            return -1  # an empty value names nothing (the later ones _bulk_form refuses)
+        columns: list[_RunURIs | None] = []
+        for j, name in enumerate(sorted(attributes, key=attributes.__getitem__)):
+            uris = None
+            if name in _DASH_ATTRIBUTES["SegmentURL"][0]:
+                uris = self._run_uris(values[j::width], stack[-1].base)
+                if uris is None:
+                    return -1
+            elif "<" in "".join(values[j::width]):
+                return -1  # refused in any value (URIs: _bulk_form refuses it)
+            columns.append(uris)
+        if any(uris is not None for uris in columns):  # else nothing in it to sign
+            span = (lt + len(head) + 1, close - len(parts[-1]) - 1)
+            scope = stack[-2] if len(stack) >= 2 else None
+            self.runs.append(_DashRun(span, values, glues, columns, scope))
+        return close
+
+    def _run_uris(self, values: list[str], base: str) -> _RunURIs | None:
+        """How the values of one URI attribute across a run resolve, when they all take
+        one plain form."""
+        if not values[0] or _PLAIN_ORIGIN.match(base) is None:
+            return None  # an empty value names nothing (the later ones _bulk_form refuses)
         joined = "\n".join(values)
         if "&" in joined:
-            return -1  # a character reference: the URI is not the text
-        form = _bulk_form(joined, count, _directory(base), self.keep_nested)
+            return None  # a character reference: the URI is not the text
+        form = _bulk_form(joined, len(values), _directory(base), self.keep_nested)
         if form is None:
-            return -1
+            return None
         lead, folder = form
         if folder == lead:  # relative paths: the deepest folder holding them all
-            form = (lead, folder + (_common_folder(joined, count, 0) or ""))
-        start = lt + len(opening) + 1
-        end = close - len(parts[-1]) - 1
-        scope = stack[-2] if len(stack) >= 2 else None
-        self.runs.append(_DashRun(start, end, values, quote + glue + quote, form, joined, scope))
-        return close
+            folder += _common_folder(joined, len(values), 0) or ""
+        return _RunURIs(lead, folder, joined, "&amp;" if "?" in joined else "?")
 
     def _past(self, start: int, terminator: str, what: str) -> int:
         end = self.text.find(terminator, start + 2)
@@ -1447,12 +1479,18 @@ def _run_pieces(
 ) -> int:
     """Add the pieces of the text from ``position`` to the end of a run, signed, as the
     general path writes each of its elements; return where the run ends."""
-    scope = run.scope
-    lead = run.lead if absolute and (scope is None or not scope.deep) else ""
-    tail = run.separator + xml_query  # plain URIs: nothing else to escape
-    signed = [tail + run.between + lead] * (2 * len(run.values) - 1)
+    deep = run.scope is not None and run.scope.deep
+    leads = [uris.lead if uris is not None and absolute and not deep else "" for uris in run.uris]
+    # after a URI its query (plain URIs: nothing else to escape)
+    tails = [uris.separator + xml_query if uris is not None else "" for uris in run.uris]
+    width = len(run.uris)
+    elements = len(run.values) // width
+    signed = [""] * (2 * len(run.values) - 1)
     signed[::2] = run.values
-    pieces += (text[position : run.start], lead)
+    for j in range(width):  # after the j-th value of each element (but the last)
+        after = tails[j] + run.glues[j] + leads[(j + 1) % width]
+        signed[1 + 2 * j :: 2 * width] = repeat(after, elements - (j == width - 1))
+    pieces += (text[position : run.start], leads[0])
     pieces += signed
-    pieces.append(tail)
+    pieces.append(tails[-1])
     return run.end
