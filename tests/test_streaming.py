@@ -977,11 +977,69 @@ def test_the_property_above_exercises_each_bulk_form() -> None:
     base=st.sampled_from([f"{D}/", f"{D}/v/", f"{D}/v/42/x/", "http://h.example:8080/a/"]),
 )
 def test_property_plain_references_resolve_as_rfc_3986(uri: str, base: str) -> None:
-    from frontgate.streaming import _plain_join
+    from frontgate.streaming import _join_reference, _plain_join
 
     joined = _plain_join(base, uri)
     if joined is not None:
-        assert joined == urljoin(base, uri)
+        assert joined == _join_reference(base, uri.partition("#")[0])
+
+
+# RFC 3986 5.4: every example without a fragment, against its base
+_RFC_3986_BASE = "http://a/b/c/d;p?q"
+_RFC_3986_EXAMPLES = {
+    "g": "http://a/b/c/g",
+    "./g": "http://a/b/c/g",
+    "g/": "http://a/b/c/g/",
+    "/g": "http://a/g",
+    "//g": "http://g",
+    "?y": "http://a/b/c/d;p?y",
+    "g?y": "http://a/b/c/g?y",
+    ";x": "http://a/b/c/;x",
+    "g;x": "http://a/b/c/g;x",
+    "": "http://a/b/c/d;p?q",
+    ".": "http://a/b/c/",
+    "./": "http://a/b/c/",
+    "..": "http://a/b/",
+    "../": "http://a/b/",
+    "../g": "http://a/b/g",
+    "../..": "http://a/",
+    "../../": "http://a/",
+    "../../g": "http://a/g",
+    "../../../g": "http://a/g",
+    "../../../../g": "http://a/g",
+    "/./g": "http://a/g",
+    "/../g": "http://a/g",
+    "g.": "http://a/b/c/g.",
+    ".g": "http://a/b/c/.g",
+    "g..": "http://a/b/c/g..",
+    "..g": "http://a/b/c/..g",
+    "./../g": "http://a/b/g",
+    "./g/.": "http://a/b/c/g/",
+    "g/./h": "http://a/b/c/g/h",
+    "g/../h": "http://a/b/c/h",
+    "g;x=1/./y": "http://a/b/c/g;x=1/y",
+    "g;x=1/../y": "http://a/b/c/y",
+    "g?y/./x": "http://a/b/c/g?y/./x",
+    "g?y/../x": "http://a/b/c/g?y/../x",
+    "http:g": "http:g",
+    # an empty segment names another object (urllib.parse.urljoin drops it)
+    "g//h": "http://a/b/c/g//h",
+    "..//g": "http://a/b//g",
+}
+
+
+@pytest.mark.parametrize(("reference", "target"), sorted(_RFC_3986_EXAMPLES.items()))
+def test_references_resolve_as_rfc_3986_section_5_4(reference: str, target: str) -> None:
+    from frontgate.streaming import _join_reference
+
+    assert _join_reference(_RFC_3986_BASE, reference) == target
+
+
+def test_an_empty_path_segment_is_kept_as_players_keep_it(rsa: Signer) -> None:
+    url = f"{D}/v/42/index.m3u8"
+    text = "#EXTM3U\n#EXTINF:4,\n./a//b.ts\n#EXTINF:4,\nc.ts\n"
+    signed = sign(text, url, rsa, absolute=True)
+    assert signed.splitlines()[2].startswith(f"{D}/v/42/a//b.ts?Policy=")
 
 
 def test_a_result_many_times_the_playlist_is_refused_before_it_is_written() -> None:

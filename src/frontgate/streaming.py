@@ -30,7 +30,6 @@ from functools import partial
 from itertools import accumulate, repeat
 from operator import itemgetter
 from typing import TYPE_CHECKING, Final, Literal, NamedTuple, NoReturn
-from urllib.parse import urljoin
 
 from ._types import Duration, When
 from .errors import ErrorCode, FrontgateWarning, InputError
@@ -66,7 +65,7 @@ _PLAYLIST: Final = 1
 _TEMPLATE: Final = 2
 
 # A relative path the fast path resolves by concatenation: no scheme, query, fragment,
-# dot segment, percent escape or quote (everything else goes through urljoin)
+# dot segment, percent escape or quote (everything else goes through _join_reference)
 _SIMPLE = re.compile(r"[A-Za-z0-9_~!$()*+,;=@\-][A-Za-z0-9_~!$()*+,;=@\-./]*")
 _SIMPLE_CHARS: Final = (
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_~!$()*+,;=@-./"
@@ -502,12 +501,7 @@ def _resolve(
     if absolute is not None:
         absolute += mark + query
     else:
-        try:
-            absolute = urljoin(base, uri)
-        except ValueError:  # urllib refuses an unbalanced [ in the host ("Invalid IPv6 URL")
-            raise InputError(
-                ErrorCode.PLAYLIST_INVALID, f"{where(ref)}: the URI {uri[:80]!r} is not a URL."
-            ) from None
+        absolute = _join_reference(base, uri)
         if not absolute[:8].lower().startswith(("http://", "https://")):
             return None  # relative to a BaseURL of another scheme
     try:
@@ -522,6 +516,63 @@ def _resolve(
             "would request different paths. Write it as a plain path.",
         )
     return prepared
+
+
+# RFC 3986 appendix B: scheme, authority, path, query of a URI reference (the fragment
+# is gone by then); the groups cannot overlap, so nothing backtracks
+_REFERENCE = re.compile(r"(?:([^:/?#]+):)?(?://([^/?#]*))?([^?#]*)(?:\?([^#]*))?")
+
+
+def _join_reference(base: str, reference: str) -> str:
+    """The URI a reference (no fragment) names against an absolute base: RFC 3986 5.2,
+    as players resolve it (``urllib.parse.urljoin`` drops the empty segment of ``a//b``,
+    which names another object).
+
+    >>> _join_reference("http://a/b/c/d;p?q", "../g"), _join_reference("http://a/b/c/", "g//h")
+    ('http://a/b/g', 'http://a/b/c/g//h')
+    """
+    scheme, authority, path, query = _REFERENCE.match(reference).groups()  # type: ignore[union-attr]
+    if scheme is None:
+        base_scheme, base_authority, base_path, base_query = _REFERENCE.match(base).groups()  # type: ignore[union-attr]
+        scheme = base_scheme
+        if authority is None:
+            authority = base_authority
+            if not path:
+                path = base_path
+                if query is None:
+                    query = base_query
+            elif path[0] != "/":
+                if base_authority is not None and not base_path:
+                    path = "/" + path
+                else:
+                    path = base_path[: base_path.rfind("/") + 1] + path
+    target = f"{scheme}:" if scheme is not None else ""
+    if authority is not None:
+        target += f"//{authority}"
+    target += _remove_dot_segments(path)
+    return target if query is None else f"{target}?{query}"
+
+
+def _remove_dot_segments(path: str) -> str:
+    """RFC 3986 5.2.4, segment by segment.
+
+    >>> _remove_dot_segments("/b/c/./../g/."), _remove_dot_segments("/../a//b/..")
+    ('/b/g/', '/a//')
+    """
+    if "." not in path:
+        return path
+    segments = path.split("/")
+    kept: list[str] = []
+    floor = 1 if path[:1] == "/" else 0  # the empty segment before a leading "/" stays
+    for segment in segments:
+        if segment == "..":
+            if len(kept) > floor:
+                kept.pop()
+        elif segment != ".":
+            kept.append(segment)
+    if segments[-1] in (".", ".."):
+        kept.append("")  # "a/." and "a/.." name the folder: "a/"
+    return "/".join(kept)
 
 
 def _coverage(resource: str) -> Callable[[str, bool], bool]:
@@ -1402,8 +1453,8 @@ class _DashScan:
         if not parent.has_base:  # later BaseURLs are alternatives (DASH 5.6.5)
             parent.has_base = True
             try:
-                parent.base = prepare_url(urljoin(parent.inherited, uri))
-            except (InputError, ValueError):  # ValueError: urllib's "Invalid IPv6 URL"
+                parent.base = prepare_url(_join_reference(parent.inherited, uri))
+            except InputError:
                 parent.base = uri  # reported when the BaseURL itself is signed
 
     def _decode(self, start: int, end: int, label: str) -> str:
