@@ -750,7 +750,8 @@ class _HlsScan:
         else:
             return False
         stop = end - 1 if text[end - 1] == "\r" else end
-        lines = text[start:stop].split(newline)
+        body = text[start:stop]
+        lines = body.split(newline)
         stride = 1
         while lines[stride][:1] == "#":
             stride += 1
@@ -770,7 +771,7 @@ class _HlsScan:
         tags = [*_HLS_TAG_LINE.finditer(text, 0, start), *_HLS_TAG_LINE.finditer(text, stop)]
         if any(tag.group(1) == _STREAM_INF for tag in tags):
             return False  # a master playlist
-        self.parts = [text[:start], text[start:stop], text[stop:]]
+        self.parts = [text[:start], body, text[stop:]]
         self.lines, self.stride, self.joined = lines, stride, joined
         self.crlf = newline == "\r\n"
         self.bulk = True
