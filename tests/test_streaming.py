@@ -352,6 +352,7 @@ def test_other_hosts_are_named_in_one_warning(rsa: Signer) -> None:
     with pytest.warns(FrontgateWarning) as record:
         signed = sign_playlist(text, f"{D}/v/index.m3u8", rsa, expires_in=60, now=NOW)
     assert len(record) == 1
+    assert record[0].filename == __file__  # the caller's line, not frontgate's
     message = str(record[0].message)
     assert "line 5: https://ads.example.net/1.ts" in message
     assert "line 7: https://ads.example.net/2.ts" in message

@@ -25,7 +25,9 @@ from __future__ import annotations
 import re
 import warnings
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import partial
 from itertools import accumulate, repeat
 from operator import itemgetter
@@ -218,6 +220,26 @@ _DASH_HEAD: Final = 65536
 # ---------------------------------------------------------------------------
 # deciding what to sign (shared by both formats)
 
+# where the warning about URIs left unsigned goes, when not to warnings.warn (a server
+# logs it: warnings.catch_warnings is not safe across threads, a context variable is)
+_unsigned_report: ContextVar[Callable[[str], None] | None] = ContextVar(
+    "_unsigned_report", default=None
+)
+
+
+@contextmanager
+def _reporting_unsigned(report: Callable[[str], None]) -> Iterator[None]:
+    """Within the block, give the warning about URIs left unsigned to ``report``.
+
+    >>> with _reporting_unsigned(log.warning):  # doctest: +SKIP
+    ...     signed = sign_playlist(text, url, signer, expires_in=60)
+    """
+    token = _unsigned_report.set(report)
+    try:
+        yield
+    finally:
+        _unsigned_report.reset(token)
+
 
 class _Job:
     """The references of one playlist, which of them get signed, and the resource."""
@@ -325,12 +347,15 @@ class _Job:
         more = len(self.unsigned) - _NAMED_IN_WARNING
         if more > 0:
             named += f" and {more} more"
-        warnings.warn(
+        message = (
             f"{len(self.unsigned)} URI(s) of the playlist left unsigned, outside the "
-            f"resource {self.resource} (other host or folder): {named}.",
-            FrontgateWarning,
-            stacklevel=3,
+            f"resource {self.resource} (other host or folder): {named}."
         )
+        report = _unsigned_report.get()
+        if report is None:
+            warnings.warn(message, FrontgateWarning, stacklevel=3)
+        else:
+            report(message)
 
     def check_lengths(self, extra: int) -> None:
         """R43: every signed URI as the player will request it stays within 8,192 bytes."""

@@ -621,3 +621,26 @@ def test_view_helpers_refuse_dot_segments_with_404(
     assert answer.status == 404
     assert b"#EXTM3U" not in answer.body
     assert any("dot segments" in record.getMessage() for record in caplog.records)
+
+
+def test_uris_left_unsigned_are_a_log_line_not_a_warning(
+    stack: Stack, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A URI on another host stays as written; the middleware says so in its log (a
+    FrontgateWarning would fail this test: warnings are errors here)."""
+    (tmp_path / "media").mkdir()
+    (tmp_path / "media" / "mixed.m3u8").write_text(
+        "#EXTM3U\n#EXTINF:4,\nseg1.ts\n#EXTINF:4,\nhttps://ads.example/spot.ts\n"
+    )
+    config = {**FRONTGATE, "LOCATIONS": {"/protected/": "media/"}, "PLAYLIST_ROOT": str(tmp_path)}
+    with caplog.at_level(logging.WARNING, logger="frontgate.integrations"):
+        answer = stack(config, "/playlist/mixed.m3u8")
+    assert answer.status == 200
+    lines = answer.body.decode().splitlines()
+    assert lines[2].startswith(f"{BASE_URL}/media/seg1.ts?Policy=")
+    assert lines[4] == "https://ads.example/spot.ts"
+    messages = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any(
+        "1 URI(s) of the playlist left unsigned" in m and "line 5: https://ads.example/spot.ts" in m
+        for m in messages
+    ), messages

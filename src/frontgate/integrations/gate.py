@@ -35,13 +35,14 @@ import posixpath
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Final
 from urllib.parse import quote, unquote, urlsplit
 
 from ..config import Settings, parse_locations, parse_playlist_root, parse_redirect_status
 from ..distribution import Distribution, quote_path
 from ..errors import ConfigError, ErrorCode, FrontgateError, InputError
-from ..streaming import sign_playlist
+from ..streaming import _reporting_unsigned, sign_playlist
 from ..times import now_seconds
 
 __all__ = [
@@ -470,9 +471,11 @@ class Gate:
         signer = self.distribution.signer
         now_s = now_seconds(now, signer.clock)
         expires = signer.expiry(expires_in=expires_in or self.distribution.expires_in, now=now_s)
-        signed = sign_playlist(
-            text, url, signer, expires_at=expires, now=now_s, absolute=True, nested="keep"
-        )
+        # URIs left unsigned (another host) are a log line, as every answer's trouble is
+        with _reporting_unsigned(partial(log.warning, "Playlist %s: %s", url)):
+            signed = sign_playlist(
+                text, url, signer, expires_at=expires, now=now_s, absolute=True, nested="keep"
+            )
         return signed.encode("utf-8"), max(0, expires - math.ceil(now_s))
 
     # -- the decision --------------------------------------------------------------------
