@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from frontgate.encoding import cf_b64encode
 from frontgate.errors import KeyLoadError
 from frontgate.keys import load_public_key
-from frontgate.verify import Reason, Verifier
+from frontgate.verify import Reason, Verifier, _diagnosing
 from tests.verify.conftest import (
     EC_ID,
     KEY_IDS,
@@ -180,8 +180,15 @@ def test_r20_unsupported_value_shown(verifier: Verifier) -> None:
     assert "'sha256'" in decision.message
 
 
+def _explaining(verifier: Verifier, kind: KeyName) -> Verifier:
+    """The verifier that names the other hash: any for RSA, a diagnosing one for ECDSA
+    (each such question costs an ECDSA verification)."""
+    return verifier if kind == "rsa" else _diagnosing(make_verifier())
+
+
 def test_r20_sha256_signature_declared_sha1(verifier: Verifier, kind: KeyName) -> None:
     url = canned_url(URL, by=kind, hash_algorithm="SHA256").replace("&Hash-Algorithm=SHA256", "")
+    verifier = _explaining(verifier, kind)
     decision = verifier.verify_url(url, now=NOW)
     assert decision.reason is Reason.BAD_SIGNATURE
     assert "SHA256" in decision.message
@@ -192,7 +199,7 @@ def test_r20_sha256_signature_declared_sha1(verifier: Verifier, kind: KeyName) -
 
 def test_r20_sha1_signature_declared_sha256(verifier: Verifier, kind: KeyName) -> None:
     url = canned_url(URL, by=kind) + "&Hash-Algorithm=SHA256"
-    decision = verifier.verify_url(url, now=NOW)
+    decision = _explaining(verifier, kind).verify_url(url, now=NOW)
     assert decision.reason is Reason.BAD_SIGNATURE
     assert "made with SHA1" in decision.message
     assert "drop Hash-Algorithm" in decision.message
@@ -203,9 +210,13 @@ def test_r20_custom_cookies_hash_confusion(verifier: Verifier) -> None:
 
     cookies = custom_cookies(policy_doc(), by="ec", hash_algorithm="SHA256")
     del cookies["CloudFront-Hash-Algorithm"]
-    decision = verifier.verify_cookies(URL, cookies, now=NOW)
+    decision = _diagnosing(make_verifier()).verify_cookies(URL, cookies, now=NOW)
     assert decision.reason is Reason.BAD_SIGNATURE
     assert "SHA256" in decision.message
+    serving = verifier.verify_cookies(URL, cookies, now=NOW)
+    assert serving.reason is Reason.BAD_SIGNATURE
+    assert "the other hash" in serving.message
+    assert "`frontgate verify` tells which" in serving.message
 
 
 # -- R21: key ids -----------------------------------------------------------------------------
@@ -501,3 +512,79 @@ def test_r18_a_refused_rsa_signature_costs_one_public_key_operation(tamper: str)
         assert "signed for https" in decision.message
     if tamper == "hash-declared-wrong":
         assert "made with SHA1" in decision.message
+
+
+class _CountingEcKey:
+    """An ECDSA public key that counts its verifications (a test double over a real key,
+    registered with the public ``EllipticCurvePublicKey`` ABC)."""
+
+    def __init__(self, key: ec.EllipticCurvePublicKey) -> None:
+        self._key = key
+        self.operations = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._key, name)
+
+    def verify(self, *args: object) -> None:
+        self.operations += 1
+        self._key.verify(*args)  # type: ignore[arg-type]
+
+
+ec.EllipticCurvePublicKey.register(_CountingEcKey)
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    ["forged", "url-changed", "scheme-changed", "query-added", "hash-declared-wrong"],
+)
+def test_r19_a_refused_ecdsa_signature_costs_one_verification(tamper: str) -> None:
+    # an ECDSA signature cannot be recovered: each question about a refusal (other hash,
+    # other URL, other key of the group) would be a verification, three RSA ones each;
+    # a serving verifier asks none, a diagnosing one (frontgate verify) asks them all
+    counted: dict[KeyName, _CountingEcKey] = {
+        name: _CountingEcKey(load_public_key(public_pem(name)))  # type: ignore[arg-type]
+        for name in ("ec", "ec_b")
+    }
+    keys = {KEY_IDS[name]: key for name, key in counted.items()}
+    url = canned_url(URL, by="ec")
+    request = {
+        "forged": url.split("Signature=")[0] + f"Signature={cf_b64encode(bytes(70))}"
+        f"&Key-Pair-Id={EC_ID}",
+        "url-changed": url.replace("/a.jpg", "/b.jpg"),
+        "scheme-changed": url.replace("https://", "http://"),
+        "query-added": url.replace("?", "?x=1&", 1),
+        "hash-declared-wrong": url + "&Hash-Algorithm=SHA256",
+    }[tamper]
+    serving = Verifier({**keys, RSA_ID: public_pem("rsa")})  # type: ignore[dict-item]
+    decision = serving.verify_url(request, now=NOW)
+    assert decision.reason is Reason.BAD_SIGNATURE
+    assert (counted["ec"].operations, counted["ec_b"].operations) == (1, 0)
+    assert "`frontgate verify` tells which" in decision.message
+    diagnosing = _diagnosing(Verifier({**keys, RSA_ID: public_pem("rsa")}))  # type: ignore[dict-item]
+    explained = diagnosing.verify_url(request, now=NOW).message
+    cause = {
+        "scheme-changed": "signed for https, requested over http",
+        "query-added": "a query string was added after signing",
+        "hash-declared-wrong": "made with SHA1",
+    }
+    assert cause.get(tamper, "does not match this key") in explained
+
+
+def test_r18_a_signature_not_256_bytes_long_is_refused_with_no_public_key_operation() -> None:
+    # RFC 8017 8.2.2 step 1, as cryptography's verify is: a signature whose leading zero
+    # byte was dropped (255 bytes) is refused, and a short forged one costs no modexp
+    s = signer("rsa", "SHA1")
+    expires = next(e for e in range(NOW + 3600, NOW + 9000) if s.sign(canned_bytes(URL, e))[0] == 0)
+    signature = s.sign(canned_bytes(URL, expires))[1:]
+    public = load_public_key(public_pem("rsa"))
+    assert isinstance(public, rsa.RSAPublicKey)
+    with pytest.raises(InvalidSignature):
+        public.verify(signature, canned_bytes(URL, expires), padding.PKCS1v15(), hashes.SHA1())  # noqa: S303 (R18's default hash)
+    counting = _CountingKey(public)
+    verifier = Verifier({RSA_ID: counting})  # type: ignore[dict-item]
+    for short in (signature, signature[:72]):
+        url = join(URL, f"Expires={expires}&Signature={cf_b64encode(short)}&Key-Pair-Id={RSA_ID}")
+        decision = verifier.verify_url(url, now=NOW)
+        assert decision.reason is Reason.BAD_SIGNATURE
+        assert f"The signature has {len(short)} bytes" in decision.message
+    assert counting.operations == 0

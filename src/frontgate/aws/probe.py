@@ -27,7 +27,7 @@ from frontgate.distribution import Distribution
 from frontgate.errors import ErrorCode, InputError
 from frontgate.responses import parse_error
 from frontgate.signer import Signer
-from frontgate.verify import Verifier, rebuild_url
+from frontgate.verify import Verifier, _diagnosing, rebuild_url
 
 __all__ = ["MAX_BODY", "Answer", "Attempt", "ProbeReport", "fetch", "probe", "tamper"]
 
@@ -168,7 +168,7 @@ def probe(
     rebuilt = rebuild_url(signed)
     unsigned = rebuilt.rebuilt if rebuilt else signed
     key = urlsplit(unsigned).path.lstrip("/")
-    verifier = Verifier({signer.key_pair_id: signer.public_key()})
+    verifier = _diagnosing(Verifier({signer.key_pair_id: signer.public_key()}))
     attempts = []
     answer = get(signed)
     attempts.append(

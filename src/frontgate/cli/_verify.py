@@ -91,9 +91,10 @@ def _write(text: str) -> None:
 
 
 def _verifier(pairs: list[tuple[str, str]]) -> Any:
-    from frontgate.verify import Verifier
+    from frontgate.verify import Verifier, _diagnosing
 
-    return Verifier(key_group_from_args(pairs))
+    # one request, a person reading: every refusal explained in full, ECDSA ones included
+    return _diagnosing(Verifier(key_group_from_args(pairs)))
 
 
 def run_verify(args: argparse.Namespace) -> int:

@@ -48,12 +48,13 @@ def check_configuration(
             )
         ]
     errors: list[CheckMessage] = []
-    from ...verify import Verifier
+    from ...verify import Verifier, _diagnosing
 
     signer = gate.distribution.signer
     try:
         url = gate.distribution.url("frontgate-check", expires_in=60)
-        decision = Verifier({signer.key_pair_id: signer.public_key()}).verify_url(url)
+        verifier = _diagnosing(Verifier({signer.key_pair_id: signer.public_key()}))
+        decision = verifier.verify_url(url)
         problem = None if decision.allowed else decision.message
     except FrontgateError as exc:
         problem = exc.message
