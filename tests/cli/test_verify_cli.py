@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -93,6 +94,22 @@ def test_verify_bad_signature_shows_the_rebuilt_url() -> None:
     assert done.returncode == 1
     assert "✘ refused (bad-signature)" in done.stdout
     assert f"request URL     {URL}" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("tamper", "cause"),
+    [
+        (lambda url: url + "&Hash-Algorithm=SHA256", "made with SHA1"),
+        (lambda url: url.replace("https://", "http://"), "signed for https, requested over http"),
+    ],
+)
+def test_verify_tells_why_an_ecdsa_signature_was_refused(tamper: Any, cause: str) -> None:
+    # a serving Verifier lists the usual causes (each test is an ECDSA verification);
+    # the command, run once by a person, tests them
+    done = verify("--url", tamper(canned_url(URL, by="ec")))
+    assert done.returncode == 1
+    assert "✘ refused (bad-signature)" in done.stdout
+    assert cause in done.stdout
 
 
 def test_verify_warnings_for_an_all_resources_policy() -> None:
