@@ -4,6 +4,7 @@ SIGTERM/SIGINT, flat memory on a 200 MiB file, slow clients, 1,000 connections."
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 import signal
@@ -14,6 +15,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -40,7 +42,9 @@ class EdgeProcess:
         return int(re.search(rf"{field}:\s+(\d+) kB", status).group(1))  # type: ignore[union-attr]
 
 
-def start_edge(origin: Path, signer: Signer, *extra: str) -> EdgeProcess:
+def start_edge(
+    origin: Path, signer: Signer, *extra: str, stderr: Any = subprocess.DEVNULL
+) -> EdgeProcess:
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -56,7 +60,7 @@ def start_edge(origin: Path, signer: Signer, *extra: str) -> EdgeProcess:
             *extra,
         ],
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr,
         text=True,
     )
     assert proc.stdout is not None
@@ -146,6 +150,39 @@ def test_cli_edge_workers_share_the_port_and_stop_together(
     assert code == 0
     assert seconds < 5
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+
+
+def test_cli_edge_replaces_a_worker_that_dies(
+    big_origin: Path, trusted_signer: Signer, tmp_path: Path
+) -> None:
+    log = tmp_path / "edge.log"
+    with log.open("w") as stderr:
+        edge = start_edge(
+            big_origin, trusted_signer, "--workers", "2", "--no-access-log", stderr=stderr
+        )
+        first = _children(edge.proc.pid)
+        assert len(first) == 2
+        dead = min(first)
+        os.kill(dead, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        now = first
+        while time.monotonic() < deadline:
+            now = _children(edge.proc.pid)
+            if len(now) == 2 and dead not in now:
+                break
+            time.sleep(0.05)
+        (replacement,) = now - first
+        for _ in range(10):  # both serve: the survivor and its new sibling
+            with httpx.Client() as client:
+                assert client.get(edge.cdn.url("hello.txt")).content == HELLO
+        code, seconds = stop(edge)
+    assert code == 0
+    assert seconds < 5
+    assert not [pid for pid in now if Path(f"/proc/{pid}").exists()]
+    assert (
+        f"Edge worker {dead} was killed by SIGKILL; worker {replacement} replaces it."
+        in log.read_text()
+    )
 
 
 def test_cli_edge_bad_workers_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -290,3 +327,28 @@ def test_cli_demo_keep(tmp_path: Path) -> None:
     assert proc.wait(10) == 0
     proc.stdout.close()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_workers_that_keep_dying_are_replaced_only_so_often(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from frontgate.edge.server import RESPAWNS, _reap
+
+    def short_lived() -> int:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child exits at once
+            os._exit(3)
+        return pid
+
+    started: list[int] = []
+
+    def respawn() -> int:
+        started.append(short_lived())
+        return started[-1]
+
+    with caplog.at_level(logging.WARNING, logger="frontgate.edge"):
+        _reap([short_lived()], lambda: False, respawn)  # returns once none is left
+    assert len(started) == RESPAWNS
+    messages = [record.getMessage() for record in caplog.records]
+    assert sum("replaces it" in m for m in messages) == RESPAWNS
+    assert messages[-1].endswith("exited with status 3; workers exit too fast, none is started.")

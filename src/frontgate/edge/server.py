@@ -32,12 +32,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import resource
 import signal
 import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Final
 
@@ -50,9 +52,11 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised without the extra
     raise extra_missing("frontgate edge needs granian", "edge") from exc
 
-from .app import EdgeApp
+from .app import ACCESS_LOG, EdgeApp
 
 __all__ = ["HEADER_READ_SECONDS", "MAX_HEAD_BYTES", "bind", "running", "serve"]
+
+log = logging.getLogger(ACCESS_LOG)
 
 #: a request's head (request line and headers) must arrive within this many seconds
 HEADER_READ_SECONDS: Final = 10
@@ -64,6 +68,9 @@ MAX_HEAD_BYTES: Final = 128 * 1024
 MAX_HEADERS: Final = 100
 #: seconds open responses get to finish once a stop is asked (SIGTERM must end in 5 s)
 GRACEFUL_SECONDS: Final = 2
+#: a worker that exits is replaced, unless this many were in so many seconds
+RESPAWNS: Final = 5
+RESPAWN_SECONDS: Final = 10.0
 BACKLOG: Final = 4096
 
 
@@ -226,6 +233,21 @@ def serve(
     children: list[int] = []
     stopping = False
 
+    def start_worker() -> int:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child
+            code = 0
+            try:
+                for sig in previous:
+                    signal.signal(sig, signal.SIG_DFL)
+                _serve_here(app, bound_host, bound_port)
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        children.append(pid)
+        return pid
+
     def forward(signum: int, frame: object) -> None:
         nonlocal stopping
         stopping = True
@@ -236,18 +258,7 @@ def serve(
     previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         for _ in range(workers):
-            pid = os.fork()
-            if pid == 0:  # pragma: no cover - runs in the child
-                code = 0
-                try:
-                    for sig in previous:
-                        signal.signal(sig, signal.SIG_DFL)
-                    _serve_here(app, bound_host, bound_port)
-                except BaseException:
-                    code = 1
-                finally:
-                    os._exit(code)
-            children.append(pid)
+            start_worker()
         if not stopping:
             try:
                 _wait_listening(sock, lambda: not stopping)
@@ -257,7 +268,7 @@ def serve(
                 raise
             if on_ready is not None:
                 on_ready(url)
-        _reap(children, lambda: stopping)
+        _reap(children, lambda: stopping, start_worker)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -271,10 +282,17 @@ def _announce(sock: socket.socket, url: str, on_ready: Callable[[str], None] | N
             on_ready(url)
 
 
-def _reap(children: list[int], stopping: Callable[[], bool]) -> None:
-    """Wait for every child; once a stop is asked, kill those still there after 4 s."""
+def _reap(
+    children: list[int], stopping: Callable[[], bool], respawn: Callable[[], int] | None = None
+) -> None:
+    """Wait for every child; once a stop is asked, kill those still there after 4 s.
+
+    Until then a worker that exits is replaced by ``respawn()`` (a new worker's pid), as
+    long as workers do not exit faster than :data:`RESPAWNS` in :data:`RESPAWN_SECONDS`.
+    """
     alive = set(children)
     deadline: float | None = None
+    replaced: deque[float] = deque(maxlen=RESPAWNS)  # when the last replacements started
     while alive:
         if stopping() and deadline is None:
             deadline = time.monotonic() + GRACEFUL_SECONDS + 2
@@ -283,13 +301,39 @@ def _reap(children: list[int], stopping: Callable[[], bool]) -> None:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
         for pid in list(alive):
+            status = 0
             with contextlib.suppress(ChildProcessError):
-                done, _ = os.waitpid(pid, os.WNOHANG)
+                done, status = os.waitpid(pid, os.WNOHANG)
                 if not done:
                     continue
             alive.discard(pid)
+            if respawn is None or stopping():
+                continue
+            how = _exit_status(status)
+            now = time.monotonic()
+            if len(replaced) == RESPAWNS and now - replaced[0] < RESPAWN_SECONDS:
+                log.error("Edge worker %d %s; workers exit too fast, none is started.", pid, how)
+                continue
+            replaced.append(now)
+            new = respawn()
+            alive.add(new)
+            log.warning("Edge worker %d %s; worker %d replaces it.", pid, how, new)
+            if stopping():  # the stop came while it started
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(new, signal.SIGTERM)
         if alive:
             time.sleep(0.05)
+
+
+def _exit_status(status: int) -> str:
+    """``waitpid``'s status in words.
+
+    >>> _exit_status(9), _exit_status(256)
+    ('was killed by SIGKILL', 'exited with status 1')
+    """
+    if os.WIFSIGNALED(status):
+        return f"was killed by {signal.Signals(os.WTERMSIG(status)).name}"
+    return f"exited with status {os.WEXITSTATUS(status)}"
 
 
 @contextlib.contextmanager
