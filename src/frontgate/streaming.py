@@ -229,11 +229,8 @@ _unsigned_report: ContextVar[Callable[[str], None] | None] = ContextVar(
 
 @contextmanager
 def _reporting_unsigned(report: Callable[[str], None]) -> Iterator[None]:
-    """Within the block, give the warning about URIs left unsigned to ``report``.
-
-    >>> with _reporting_unsigned(log.warning):  # doctest: +SKIP
-    ...     signed = sign_playlist(text, url, signer, expires_in=60)
-    """
+    """Within the block, give the warning about URIs left unsigned to ``report``, e.g.
+    ``with _reporting_unsigned(log.warning): sign_playlist(text, url, signer, ...)``."""
     token = _unsigned_report.set(report)
     try:
         yield
@@ -271,8 +268,7 @@ class _Job:
         self.refs = refs
         self.keep_nested = keep_nested
         self.where = where
-        scheme, _, rest = base.partition("://")
-        self.origin = f"{scheme}://{rest.split('/', 1)[0]}/"
+        self.origin = _origin(base)
         self.resource = ""
         #: indexes into refs of the URIs to sign, and their absolute URLs
         self.signed: list[int] = []
@@ -397,6 +393,15 @@ def _directory(base: str) -> str:
     return base[: base.rindex("/", 0, path_end) + 1]
 
 
+def _origin(url: str) -> str:
+    """``scheme://host/`` of an absolute URL with a path.
+
+    >>> _origin("https://d.example/v/1/")
+    'https://d.example/'
+    """
+    return url[: url.index("/", url.index("//") + 2) + 1]
+
+
 def _plain_join(base_dir: str, uri: str) -> str | None:
     """The URL a plain reference names, resolved against a folder URL as RFC 3986 does;
     None for any other URI. Plain: ``_SIMPLE`` characters and no dot segment, relative
@@ -410,8 +415,7 @@ def _plain_join(base_dir: str, uri: str) -> str | None:
     """
     ups = 0
     if uri[:1] == "/":
-        base_dir = base_dir[: base_dir.index("/", base_dir.index("//") + 2) + 1]
-        uri = uri[1:]
+        base_dir, uri = _origin(base_dir), uri[1:]
     elif uri[:4] == "http" and (origin := _PLAIN_ORIGIN.match(uri)) is not None:
         base_dir, uri = origin.group(), uri[origin.end() :]
     else:
@@ -421,7 +425,7 @@ def _plain_join(base_dir: str, uri: str) -> str | None:
     if _SIMPLE.fullmatch(uri) is None or "/." in uri:
         return None  # a dot segment, a query, another scheme, an escape...
     if ups:
-        root = base_dir.index("/", base_dir.index("//") + 2)  # where the path starts
+        root = len(_origin(base_dir)) - 1  # where the path starts
         for _ in range(ups):
             parent = base_dir.rfind("/", root, len(base_dir) - 1)
             if parent == -1:
@@ -444,7 +448,7 @@ def _bulk_form(joined: str, count: int, base_dir: str, keep_nested: bool) -> tup
     >>> _bulk_form("a.ts\\n../b.ts", 2, "https://d.example/m/", False) is None
     True
     """
-    origin = base_dir[: base_dir.index("/", base_dir.index("//") + 2) + 1]
+    origin = _origin(base_dir)
     scheme = b""  # the one character outside _SIMPLE each line holds
     if joined[:1] == "/":  # paths from the root
         if joined[1:2] in ("/", ".") or _ROOT_LINE_START.search(joined) is not None:
@@ -680,8 +684,9 @@ class _HlsScan:
 
     References are ``(part index, start, end, ...)``, offsets inside a part of
     :attr:`parts`, and ``"".join(parts)`` is the text. Segment lines are the bulk of a
-    media playlist: when every one of them is a plain relative path (no scheme, query,
-    dot segment, escape or space), they all resolve inside the playlist's folder and are
+    media playlist: when they all take one plain form (relative, from the root or on the
+    playlist's origin; no dot segment, escape or space; each or none with a plain query,
+    see :func:`_bulk_form`), each resolves to :attr:`lead` plus the line and they are
     checked and rewritten together (:attr:`bulk`); otherwise each becomes a reference of
     its own. The text is read in one of two ways:
 
@@ -840,13 +845,14 @@ class _HlsScan:
             self.refs.append((slot, shift + start, shift + end, uri, self.base, kind))
 
     def _all_simple(self) -> bool:
-        """Tell whether every URI line is a plain relative path (``_SIMPLE``)."""
+        """Tell whether the URI lines all take one plain form (see :func:`_bulk_form`), and
+        if so take them as the bulk."""
         uris = self.parts[1::2]
         if not uris:
             return False
         joined = "".join(uris)  # each with its newline first
         if "\r" in joined:
-            if joined.count("\r") != len(uris) or any(uri[-1] != "\r" for uri in uris):
+            if joined.count("\r") != len(uris):  # a CR ends a line or is refused
                 return False
             self.crlf = True
             joined = joined.replace("\r", "")
